@@ -1,0 +1,241 @@
+"""Command line: python3 -m edu_emotionnet <command> (run from model/). See model/README.md."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+MODEL_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_CHECKPOINT = MODEL_DIR / "checkpoints" / "edu_emotionnet.pt"
+DEFAULT_ONNX = MODEL_DIR / "edu_emotionnet.onnx"
+DEFAULT_GOLDEN = MODEL_DIR / "golden"
+DEFAULT_REPORTS = MODEL_DIR / "reports"
+DEFAULT_STATS = MODEL_DIR / "benchmark" / "reference_stats.json"
+
+
+def _rate(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"missing rate must be a number, got '{text}'") from None
+    if not 0.0 <= v < 1.0:
+        raise argparse.ArgumentTypeError(f"missing rate must be in [0, 1), got {v}")
+    return v
+
+
+def _positive(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {v}")
+    return v
+
+
+def _log(msg: str) -> None:
+    print(msg, flush=True)
+
+
+def cmd_make_spec(args) -> None:
+    from . import spec_builder
+
+    path = spec_builder.write(Path(args.out))
+    _log(f"wrote {path}")
+
+
+def cmd_stats(args) -> None:
+    from .spec import load
+    from .stats import reference
+
+    spec = load(args.spec)
+    out = Path(args.out)
+    out.write_text(json.dumps(reference(spec), indent=1) + "\n", encoding="utf-8")
+    _log(f"wrote {out}")
+
+
+def cmd_generate(args) -> None:
+    from .data import write_jsonl
+    from .generator import generate
+    from .spec import load
+
+    spec = load(args.spec)
+    sessions = generate(spec, args.learners, seed=args.seed, missing_rate=args.missing_rate,
+                        sessions_per_learner=args.sessions_per_learner)
+    rows = write_jsonl(sessions, spec, args.out, with_labels=not args.no_labels)
+    _log(f"wrote {rows} steps of {len(sessions)} sessions to {args.out}")
+
+
+def _train_config(args):
+    from .train import TrainConfig
+
+    return TrainConfig(epochs=args.epochs, sessions_per_epoch=args.sessions_per_epoch, seed=args.seed,
+                       teacher_start=args.teacher_forcing)
+
+
+def _train(args, spec):
+    from .data import read_jsonl
+    from .model import ModelConfig
+    from .train import generator_epochs, train
+
+    cfg = _train_config(args)
+    model_cfg = ModelConfig(dims=tuple(spec.dims[m] for m in ("audio", "visual", "text")), num_classes=spec.num_classes)
+    if args.data:
+        sessions = read_jsonl(args.data, spec)
+        _log(f"read {len(sessions)} sessions, {int(sessions.valid.sum())} labelled steps from {args.data}")
+        source = sessions
+    else:
+        _log(f"training on EduAffect-Synth: {cfg.epochs} epochs of {cfg.sessions_per_epoch} fresh sessions")
+        source = generator_epochs(spec, cfg)
+    model = train(args.system, source, model_cfg, cfg, log=_log)
+    return model, cfg
+
+
+def cmd_train(args) -> None:
+    from .export import save_checkpoint
+    from .spec import load
+
+    spec = load(args.spec)
+    if args.system != "edu_emotionnet":
+        raise ValueError("only edu_emotionnet checkpoints can be saved for export; use `evaluate` for the others")
+    model, cfg = _train(args, spec)
+    save_checkpoint(model, spec, Path(args.out), asdict(cfg))
+    _log(f"wrote {args.out}")
+
+
+def cmd_export(args) -> None:
+    from .export import export_onnx, load_checkpoint, shipped_scores, write_golden
+    from .spec import load
+
+    spec = load(args.spec)
+    model, ckpt = load_checkpoint(Path(args.checkpoint))
+    if ckpt["spec_fingerprint"] != spec.fingerprint:
+        raise ValueError(f"checkpoint was trained on benchmark {ckpt['spec_fingerprint'][:19]}…, "
+                         f"the spec is {spec.fingerprint[:19]}…: retrain with `build`")
+    size = export_onnx(model, spec, Path(args.onnx))
+    _log(f"wrote {args.onnx} ({size / 1024:.0f} KiB, opset 17, onnx.checker passed)")
+    write_golden(model, spec, Path(args.golden))
+    _log(f"wrote golden vectors to {args.golden}")
+    if not args.skip_scores:
+        scores = shipped_scores(model, spec)
+        out = DEFAULT_REPORTS / "shipped_model.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(scores, indent=1) + "\n", encoding="utf-8")
+        for rate, s in scores["results"].items():
+            _log(f"shipped model at {float(rate):.0%} missing: accuracy {s['accuracy']:.3f}, macro-F1 {s['macro_f1']:.3f}")
+        _log(f"wrote {out}")
+
+
+def cmd_build(args) -> None:
+    """Train the shipped model and export it: the one command that rebuilds edu_emotionnet.onnx."""
+    start = time.time()
+    args.system = "edu_emotionnet"
+    cmd_train(args)
+    args.checkpoint = args.out
+    cmd_export(args)
+    _log(f"build took {time.time() - start:.0f}s")
+
+
+def cmd_evaluate(args) -> None:
+    from .evaluate import EvalConfig, run, write
+    from .train import TrainConfig
+
+    cfg = EvalConfig(seeds=args.seeds, test_learners=args.test_learners, workers=args.workers,
+                     train=TrainConfig(epochs=args.epochs, sessions_per_epoch=args.sessions_per_epoch))
+    if args.quick:
+        cfg = EvalConfig(seeds=2, test_learners=40, workers=args.workers,
+                         train=TrainConfig(epochs=1, sessions_per_epoch=64))
+    report = run(args.spec, cfg, log=_log)
+    write(report, Path(args.out_dir))
+    _log(f"wrote {args.out_dir}/evaluation.json and evaluation.md in {report['run']['wall_seconds'] / 60:.1f} min")
+    for k, v in (report.get("targets") or {}).get("met", {}).items():
+        _log(f"  target {k}: {'met' if v else 'NOT met'}")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line naming the problem, not the usage block
+        print(f"error: {message}", file=sys.stderr)
+        sys.exit(2)
+
+
+def parser() -> argparse.ArgumentParser:
+    from .spec import DEFAULT_SPEC_PATH
+
+    p = _Parser(prog="python3 -m edu_emotionnet", description=__doc__)
+    p.add_argument("--spec", default=str(DEFAULT_SPEC_PATH), help="benchmark spec file (default: benchmark/spec.json)")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    s = sub.add_parser("make-spec", help="write benchmark/spec.json from the design in spec_builder.py")
+    s.add_argument("--out", default=str(DEFAULT_SPEC_PATH))
+    s.set_defaults(func=cmd_make_spec)
+
+    s = sub.add_parser("stats", help="write the generator's reference statistics (for the Java sampler test)")
+    s.add_argument("--out", default=str(DEFAULT_STATS))
+    s.set_defaults(func=cmd_stats)
+
+    s = sub.add_parser("generate", help="write synthetic sessions in the training-data format (JSON Lines)")
+    s.add_argument("--learners", type=_positive, default=50)
+    s.add_argument("--sessions-per-learner", type=_positive, default=1)
+    s.add_argument("--missing-rate", type=_rate, default=0.0)
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--no-labels", action="store_true", help="leave labels null, like the job's aligned-steps output")
+    s.add_argument("--out", required=True)
+    s.set_defaults(func=cmd_generate)
+
+    for name, func, help_text in (
+        ("train", cmd_train, "train Edu-EmotionNet (on the generator, or on --data) and save a checkpoint"),
+        ("build", cmd_build, "train the shipped model and export ONNX, golden vectors and its scores"),
+    ):
+        s = sub.add_parser(name, help=help_text)
+        s.add_argument("--data", help="your own labelled steps: a .jsonl file or a directory of them")
+        s.add_argument("--system", default="edu_emotionnet", help="(train) which system")
+        s.add_argument("--epochs", type=_positive, default=12)
+        s.add_argument("--sessions-per-epoch", type=_positive, default=400, help="generator only")
+        s.add_argument("--teacher-forcing", type=float, default=0.0,
+                       help="initial share of ground truth in the fed-back prediction (fades to 0)")
+        s.add_argument("--seed", type=int, default=0)
+        s.add_argument("--out", default=str(DEFAULT_CHECKPOINT))
+        if name == "build":
+            s.add_argument("--onnx", default=str(DEFAULT_ONNX))
+            s.add_argument("--golden", default=str(DEFAULT_GOLDEN))
+            s.add_argument("--skip-scores", action="store_true")
+        s.set_defaults(func=func)
+
+    s = sub.add_parser("export", help="export a checkpoint to ONNX with metadata, golden vectors and scores")
+    s.add_argument("--checkpoint", default=str(DEFAULT_CHECKPOINT))
+    s.add_argument("--onnx", default=str(DEFAULT_ONNX))
+    s.add_argument("--golden", default=str(DEFAULT_GOLDEN))
+    s.add_argument("--skip-scores", action="store_true")
+    s.set_defaults(func=cmd_export)
+
+    s = sub.add_parser("evaluate", help="the full report: 5 seeds, missing rates, ablations, baselines, oracles")
+    s.add_argument("--seeds", type=_positive, default=5)
+    s.add_argument("--epochs", type=_positive, default=6)
+    s.add_argument("--sessions-per-epoch", type=_positive, default=400)
+    s.add_argument("--test-learners", type=_positive, default=200)
+    s.add_argument("--workers", type=_positive, default=2)
+    s.add_argument("--quick", action="store_true", help="a tiny run to check the pipeline (numbers meaningless)")
+    s.add_argument("--out-dir", default=str(DEFAULT_REPORTS))
+    s.set_defaults(func=cmd_evaluate)
+    return p
+
+
+def main(argv=None) -> int:
+    from .data import DataError
+    from .generator import GeneratorError
+    from .spec import SpecError
+
+    args = parser().parse_args(argv)
+    try:
+        args.func(args)
+    except (SpecError, DataError, GeneratorError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,194 @@
+"""ONNX export of the streaming step form, its metadata, golden vectors and the shipped model's scores."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from . import MODEL_VERSION
+from .generator import generate
+from .metrics import confusion_matrix, per_class_f1
+from .model import NUM_MODALITIES, EduEmotionNet, ModelConfig
+from .spec import MODALITIES, Spec
+from .train import predict
+
+INPUTS = ("audio", "visual", "text", "mask", "state")
+OUTPUTS = ("probabilities", "mie_weights", "state_out")
+MAX_ONNX_BYTES = 10 * 1024 * 1024
+
+
+class StepForm(nn.Module):
+    def __init__(self, model: EduEmotionNet):
+        super().__init__()
+        self.model = model
+
+    def forward(self, audio, visual, text, mask, state):
+        return self.model.step(audio, visual, text, mask, state)
+
+
+def save_checkpoint(model: EduEmotionNet, spec: Spec, path: Path, train_config: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(
+        {
+            "model_version": MODEL_VERSION,
+            "model_config": model.config.to_dict(),
+            "state_dict": model.state_dict(),
+            "spec_fingerprint": spec.fingerprint,
+            "train_config": train_config,
+        },
+        path,
+    )
+
+
+def load_checkpoint(path: Path) -> tuple[EduEmotionNet, dict]:
+    try:
+        ckpt = torch.load(path, map_location="cpu")
+    except (OSError, RuntimeError) as e:
+        raise ValueError(f"cannot read checkpoint {path}: {e}") from None
+    model = EduEmotionNet(ModelConfig.from_dict(ckpt["model_config"]))
+    model.load_state_dict(ckpt["state_dict"])
+    model.eval()
+    return model, ckpt
+
+
+def state_layout(model: EduEmotionNet) -> str:
+    p, h, c = model.past, model.config.hidden, model.config.num_classes
+    return (
+        f"float32[{model.state_size}]: tokens[{NUM_MODALITIES}][{p}][{h}] (modality audio,visual,text; age oldest first), "
+        f"token_presence[{NUM_MODALITIES}][{p}], predictions[{p}][{c}] (own past predictions, oldest first); "
+        "a new or reset learner starts from all zeros"
+    )
+
+
+def metadata(model: EduEmotionNet, spec: Spec) -> dict[str, str]:
+    return {
+        "edu.model_version": MODEL_VERSION,
+        "edu.classes": json.dumps(list(spec.classes)),
+        "edu.modalities": json.dumps(list(MODALITIES)),
+        "edu.input_dims": json.dumps({m: d for m, d in zip(MODALITIES, model.config.dims)}),
+        "edu.state_shape": json.dumps([model.state_size]),
+        "edu.state_layout": state_layout(model),
+        "edu.initial_state": "zeros",
+        "edu.step_seconds": repr(spec.step_seconds),
+        "edu.context_steps": str(model.config.context),
+        "edu.inputs": json.dumps(list(INPUTS)),
+        "edu.outputs": json.dumps(list(OUTPUTS)),
+        "edu.benchmark": f"{spec.name} {spec.version}",
+        "edu.benchmark_fingerprint": spec.fingerprint,
+        "edu.training_data": "synthetic (EduAffect-Synth); retrain on labelled recordings before real use",
+    }
+
+
+def export_onnx(model: EduEmotionNet, spec: Spec, path: Path) -> int:
+    import onnx
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    b = 2
+    example = (
+        *(torch.zeros(b, d) for d in model.config.dims),
+        torch.ones(b, NUM_MODALITIES),
+        model.initial_state(b),
+    )
+    torch.onnx.export(
+        StepForm(model).eval(),
+        example,
+        str(path),
+        opset_version=17,
+        input_names=list(INPUTS),
+        output_names=list(OUTPUTS),
+        dynamic_axes={name: {0: "batch"} for name in INPUTS + OUTPUTS},
+        do_constant_folding=True,
+    )
+    proto = onnx.load(str(path))
+    # the exporter leaves some output widths symbolic: state the contract exactly
+    widths = {"probabilities": model.config.num_classes, "mie_weights": NUM_MODALITIES, "state_out": model.state_size}
+    for out in proto.graph.output:
+        dim = out.type.tensor_type.shape.dim[1]
+        dim.ClearField("dim_param")
+        dim.dim_value = widths[out.name]
+    del proto.metadata_props[:]
+    for key, value in metadata(model, spec).items():
+        entry = proto.metadata_props.add()
+        entry.key, entry.value = key, value
+    proto.doc_string = "Edu-EmotionNet streaming step: one call advances one time step for a batch of learners."
+    onnx.checker.check_model(proto, full_check=True)
+    onnx.save(proto, str(path))
+    size = path.stat().st_size
+    if size > MAX_ONNX_BYTES:
+        raise ValueError(f"{path} is {size} bytes, above the 10 MB limit")
+    return size
+
+
+def write_golden(model: EduEmotionNet, spec: Spec, out_dir: Path, steps: int = 36) -> dict:
+    """Inputs and expected outputs of the step form for learners at different missing rates."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rates = (0.0, 0.3, 0.6, 0.8)
+    parts = [generate(spec, 1, seed=424242 + i, missing_rate=r, session_steps=steps) for i, r in enumerate(rates)]
+    arrays = {
+        "audio": np.concatenate([p.audio for p in parts]),
+        "visual": np.concatenate([p.visual for p in parts]),
+        "text": np.concatenate([p.text for p in parts]),
+        "mask": np.concatenate([p.mask for p in parts]),
+    }
+    # the golden run must exercise a step where nothing at all arrives
+    arrays["mask"][-1, 5] = 0.0
+    for name in ("audio", "visual", "text"):
+        arrays[name][-1, 5] = 0.0
+    n = len(rates)
+    state = model.initial_state(n)
+    probs, weights = [], []
+    with torch.no_grad():
+        for t in range(steps):
+            p, w, state = model.step(*(torch.from_numpy(arrays[k][:, t]) for k in ("audio", "visual", "text", "mask")), state)
+            probs.append(p.numpy())
+            weights.append(w.numpy())
+    arrays["probabilities"] = np.stack(probs, axis=1)
+    arrays["mie_weights"] = np.stack(weights, axis=1)
+    arrays["state_final"] = state.numpy()
+    manifest = {
+        "description": "Step-form golden vectors: feed each learner's steps in order, starting from a zero state; "
+        "compare probabilities and MIE weights at every step and the state after the last step.",
+        "format": "raw little-endian float32, C order",
+        "learners": n,
+        "steps": steps,
+        "missing_rates": list(rates),
+        "tolerance": 1e-4,
+        "model_version": MODEL_VERSION,
+        "benchmark_fingerprint": spec.fingerprint,
+        "files": {},
+    }
+    for name, arr in arrays.items():
+        arr = np.ascontiguousarray(arr, dtype="<f4")
+        (out_dir / f"{name}.f32").write_bytes(arr.tobytes())
+        manifest["files"][name] = {"file": f"{name}.f32", "shape": list(arr.shape)}
+    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+    return manifest
+
+
+def shipped_scores(model: EduEmotionNet, spec: Spec, learners: int = 4000, rates=(0.0, 0.2, 0.4, 0.6), chunk: int = 500) -> dict:
+    """Offline scores of the exported model: what the Flink job's streaming run is compared with.
+    Many learners (in chunks, to bound memory): sessions are long and correlated, so a precise
+    macro-F1 needs thousands of them."""
+    out = {
+        "model_version": MODEL_VERSION,
+        "benchmark_fingerprint": spec.fingerprint,
+        "learners_per_rate": learners,
+        "scored": "every step of every session, from a zero state per session (the step form, run over whole sessions)",
+        "results": {},
+    }
+    for i, rate in enumerate(rates):
+        cm = np.zeros((spec.num_classes, spec.num_classes), dtype=np.int64)
+        for c, start in enumerate(range(0, learners, chunk)):
+            test = generate(spec, min(chunk, learners - start), seed=9_100_000 + 1000 * i + c, missing_rate=rate)
+            logp, _ = predict(model, test)
+            cm += confusion_matrix(test.labels, logp.argmax(-1), spec.num_classes)
+        f1 = per_class_f1(cm)
+        out["results"][f"{rate:.1f}"] = {
+            "accuracy": float(np.trace(cm) / cm.sum()),
+            "macro_f1": float(f1.mean()),
+            "steps": int(cm.sum()),
+        }
+    return out

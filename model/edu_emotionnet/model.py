@@ -1,0 +1,297 @@
+"""Edu-EmotionNet: modality encoders -> CMAA -> MIE -> fusion -> evidence head -> TFL.
+
+One time step for one learner (the streaming step form, see `step`):
+
+  tokens     h_m = Enc_m(x_m) + type_m, zero when modality m is missing         [3, H]
+  CMAA       each present modality m queries the *other* modalities' tokens of the last
+             `context` steps (the current one included), with a learned age embedding on the keys;
+             h'_m = LN(h_m + Attn(h_m, others)); h''_m = LN(h'_m + FFN(h'_m))
+  MIE        s_m = MLP([h''_m, log-energy of x_m]); w = softmax over present modalities,
+             exactly 0 for a missing one, sum 1 (all 0 when none is present)
+  fusion     f = sum_m w_m h''_m
+  instant    u = Head([f, mask]) * any_present: this step's prediction from its own evidence  [C]
+  TFL        logits = (u + Corr([f, mask], u of the last K steps, p of the last K-1 steps)) * any_present
+                      + g * log(p_prev @ A),   g = sigmoid(Gate(...)) when anything is present, else 1
+             p: the model's own previous predictions (pseudo-labels, fed back); A = softmax(transition
+             logits); at a session start log(p_prev @ A) is replaced by learned initial log-priors.
+             p = softmax(logits) is both the output and the next step's feedback.
+
+The carried state per learner (float32, flat, `state_size` floats):
+  [0, 3*(K-1)*H)        tokens of the last K-1 steps, [modality, age (oldest first), H]
+  [.., + 3*(K-1))       their presence, [modality, age]
+  [.., + (K-1)*C)       instantaneous predictions u of the last K-1 steps, oldest first
+  [.., + (K-1)*C)       the model's own predictions p of the last K-1 steps, oldest first
+                        (zeros = no such step yet; the last one is p_prev)
+A new learner (or a reset) starts from zeros.
+
+`forward` runs whole sessions in parallel over time (everything but the TFL recurrence is
+computed for all steps at once) and gives the same numbers as calling `step` step by step.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+NUM_MODALITIES = 3
+
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    dims: tuple[int, int, int] = (128, 512, 384)
+    num_classes: int = 4
+    hidden: int = 64
+    heads: int = 4
+    context: int = 6  # steps the CMAA sees: the current one and K-1 carried ones
+    use_cmaa: bool = True
+    use_mie: bool = True
+    use_tfl: bool = True
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @staticmethod
+    def from_dict(d: dict) -> "ModelConfig":
+        d = dict(d)
+        d["dims"] = tuple(d["dims"])
+        return ModelConfig(**d)
+
+
+def log_energy(x: torch.Tensor) -> torch.Tensor:
+    """log of the mean squared value of an embedding: a noise burst raises it."""
+    return torch.log(x.pow(2).mean(dim=-1) + 1e-6)
+
+
+def masked_softmax(scores: torch.Tensor, mask: torch.Tensor, dim: int) -> torch.Tensor:
+    """Softmax over `dim` where mask==1; exactly 0 where mask==0, all 0 if nothing is present."""
+    scores = scores.masked_fill(mask <= 0, -1e9)
+    w = torch.softmax(scores, dim=dim) * mask
+    total = w.sum(dim=dim, keepdim=True)
+    return w / total.clamp_min(1e-12)
+
+
+class ModalityEncoder(nn.Module):
+    def __init__(self, dim: int, hidden: int):
+        super().__init__()
+        self.inp = nn.Linear(dim, hidden)
+        self.out = nn.Linear(hidden, hidden)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.out(F.gelu(self.inp(x)))
+
+
+class CrossModalityAttention(nn.Module):
+    """CMAA: a modality's token queries the other modalities' tokens over a bounded recent window."""
+
+    def __init__(self, hidden: int, heads: int, context: int):
+        super().__init__()
+        self.heads = heads
+        self.head_dim = hidden // heads
+        self.q = nn.Linear(hidden, hidden)
+        self.k = nn.Linear(hidden, hidden)
+        self.v = nn.Linear(hidden, hidden)
+        self.o = nn.Linear(hidden, hidden)
+        self.age = nn.Parameter(torch.zeros(context, hidden))
+        self.norm1 = nn.LayerNorm(hidden)
+        self.ffn = nn.Sequential(nn.Linear(hidden, 2 * hidden), nn.GELU(), nn.Linear(2 * hidden, hidden))
+        self.norm2 = nn.LayerNorm(hidden)
+        other = 1.0 - torch.eye(NUM_MODALITIES)
+        self.register_buffer("other", other, persistent=False)
+
+    def forward(self, window: torch.Tensor, window_mask: torch.Tensor) -> torch.Tensor:
+        """window: [N, M, K, H] tokens (last age = current step); window_mask: [N, M, K] -> [N, M, H]."""
+        n, m, k, _ = window.shape
+        hd, nh = self.head_dim, self.heads
+        current = window[:, :, -1, :]
+        q = self.q(current).reshape(n, m, nh, hd)
+        keys = self.k(window + self.age).reshape(n, m, k, nh, hd)
+        values = self.v(window).reshape(n, m, k, nh, hd)
+        scores = torch.einsum("bqhd,bmkhd->bhqmk", q, keys) / math.sqrt(hd)
+        # a query may look at the other modalities' present tokens only
+        allowed = (window_mask.unsqueeze(1) * self.other.unsqueeze(-1)).unsqueeze(1)  # [N, 1, q, m, k]
+        attn = masked_softmax(scores.reshape(n, nh, m, m * k), allowed.expand(n, nh, m, m, k).reshape(n, nh, m, m * k), -1)
+        ctx = torch.einsum("bhqmk,bmkhd->bqhd", attn.reshape(n, nh, m, m, k), values).reshape(n, m, nh * hd)
+        h = self.norm1(current + self.o(ctx))
+        return self.norm2(h + self.ffn(h))
+
+
+class EduEmotionNet(nn.Module):
+    def __init__(self, config: ModelConfig = ModelConfig()):
+        super().__init__()
+        self.config = config
+        h, c = config.hidden, config.num_classes
+        self.encoders = nn.ModuleList(ModalityEncoder(d, h) for d in config.dims)
+        self.type_embedding = nn.Parameter(torch.zeros(NUM_MODALITIES, h))
+        self.cmaa = CrossModalityAttention(h, config.heads, config.context) if config.use_cmaa else None
+        self.plain_norm = None if config.use_cmaa else nn.LayerNorm(h)
+        self.mie = nn.Sequential(nn.Linear(h + 1, h), nn.GELU(), nn.Linear(h, 1)) if config.use_mie else None
+        # instantaneous evidence u_t: this step's prediction from its fused features alone
+        self.instant = nn.Sequential(nn.Linear(h + NUM_MODALITIES, h), nn.GELU(), nn.Linear(h, c))
+        if config.use_tfl:
+            self.feedback_in = nn.Linear(h + NUM_MODALITIES, h)
+            self.instant_in = nn.Linear(config.context * c, h, bias=False)
+            self.prev_in = nn.Linear(self.past * c, h, bias=False)
+            self.feedback_out = nn.Linear(h, c)
+            self.prior_gate = nn.Linear(h, 1)
+        self.transition_logits = nn.Parameter(torch.eye(c) * 3.0)
+        self.initial_logits = nn.Parameter(torch.zeros(c))
+
+    # ---- sizes of the carried state -------------------------------------------------------
+    @property
+    def past(self) -> int:
+        return self.config.context - 1
+
+    @property
+    def state_size(self) -> int:
+        cfg = self.config
+        return self.past * (NUM_MODALITIES * (cfg.hidden + 1) + 2 * cfg.num_classes)
+
+    def initial_state(self, batch: int) -> torch.Tensor:
+        return torch.zeros(batch, self.state_size)
+
+    # ---- shared pieces ---------------------------------------------------------------------
+    def tokens(self, inputs: list[torch.Tensor], mask: torch.Tensor) -> torch.Tensor:
+        """[..., M, H] tokens, zero for missing modalities."""
+        toks = torch.stack([enc(x) for enc, x in zip(self.encoders, inputs)], dim=-2) + self.type_embedding
+        return toks * mask.unsqueeze(-1)
+
+    def fuse(
+        self, window: torch.Tensor, window_mask: torch.Tensor, inputs: list[torch.Tensor], mask: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Fused features with the mask [..., H+M], presence [..., 1] and MIE weights [..., M] from the token window."""
+        if self.cmaa is not None:
+            lead = window.shape[:-3]  # [B] in the step form, [B, T] for whole sessions
+            aligned = self.cmaa(window.reshape(-1, *window.shape[-3:]), window_mask.reshape(-1, *window_mask.shape[-2:]))
+            aligned = aligned.reshape(*lead, *aligned.shape[-2:])
+        else:
+            aligned = self.plain_norm(window[..., -1, :])
+        aligned = aligned * mask.unsqueeze(-1)
+        if self.mie is not None:
+            energy = torch.stack([log_energy(x) for x in inputs], dim=-1).unsqueeze(-1)
+            scores = self.mie(torch.cat([aligned, energy], dim=-1)).squeeze(-1)
+            weights = masked_softmax(scores, mask, dim=-1)
+        else:
+            weights = mask / mask.sum(dim=-1, keepdim=True).clamp_min(1.0)
+        fused = (weights.unsqueeze(-1) * aligned).sum(dim=-2)
+        any_present = (mask.sum(dim=-1, keepdim=True) > 0).to(fused.dtype)
+        return torch.cat([fused, mask], dim=-1), any_present, weights
+
+    def tfl(self, features: torch.Tensor, instant_window: torch.Tensor, history: torch.Tensor, any_present: torch.Tensor) -> torch.Tensor:
+        """The temporal feedback loop for one step.
+
+        instant_window: the instantaneous predictions u of the last K steps (this one last) [..., K, C];
+        history: the model's own (fed-back) predictions of the last K-1 steps, oldest first, zeros
+        before the session start [..., K-1, C].
+        logits = (u_t + correction(features, u window, history)) * any_present + g * log(p_prev @ A):
+        the correction learns when a change in the evidence is a real transition and the gate g in
+        (0, 1) how far to trust the history; with nothing present g = 1 and the prediction is the
+        propagated prior alone. At a session
+        start the learned initial log-prior replaces the propagated one."""
+        base = self.feedback_in(features) + self.instant_in(instant_window.flatten(-2))
+        return self.tfl_step(base, instant_window[..., -1, :], history, any_present)
+
+    def tfl_step(self, base: torch.Tensor, u: torch.Tensor, history: torch.Tensor, any_present: torch.Tensor) -> torch.Tensor:
+        hidden = base + self.prev_in(history.flatten(-2))
+        act = F.gelu(hidden)
+        evidence = (u + self.feedback_out(act)) * any_present
+        prev = history[..., -1, :]
+        has_prev = (prev.sum(dim=-1, keepdim=True) > 0.5).to(evidence.dtype)
+        propagated = torch.log(prev @ torch.softmax(self.transition_logits, dim=-1) + 1e-6)
+        # how much of the propagated prior to keep, learned per step; all of it when nothing is present
+        g = torch.sigmoid(self.prior_gate(act))
+        propagated = propagated * (g * any_present + (1.0 - any_present))
+        initial = torch.log_softmax(self.initial_logits, dim=-1)
+        return evidence + has_prev * propagated + (1.0 - has_prev) * initial
+
+    # ---- streaming step form ---------------------------------------------------------------
+    def split_state(self, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        b = state.shape[0]
+        h, p, c = self.config.hidden, self.past, self.config.num_classes
+        n_tok = NUM_MODALITIES * p * h
+        tokens = state[:, :n_tok].reshape(b, NUM_MODALITIES, p, h)
+        masks = state[:, n_tok : n_tok + NUM_MODALITIES * p].reshape(b, NUM_MODALITIES, p)
+        rest = state[:, n_tok + NUM_MODALITIES * p :].reshape(b, 2, p, c)
+        return tokens, masks, rest[:, 0], rest[:, 1]
+
+    def step(
+        self, audio: torch.Tensor, visual: torch.Tensor, text: torch.Tensor, mask: torch.Tensor, state: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """One time step for a batch of learners: (probabilities, MIE weights, new state)."""
+        inputs = [audio, visual, text]
+        past_tokens, past_masks, past_instant, history = self.split_state(state)
+        current = self.tokens(inputs, mask)
+        window = torch.cat([past_tokens, current.unsqueeze(-2)], dim=-2)
+        window_mask = torch.cat([past_masks, mask.unsqueeze(-1)], dim=-1)
+        features, any_present, weights = self.fuse(window, window_mask, inputs, mask)
+        u = self.instant(features) * any_present
+        instant_window = torch.cat([past_instant, u.unsqueeze(1)], dim=1)
+        if self.config.use_tfl:
+            logits = self.tfl(features, instant_window, history, any_present)
+        else:
+            logits = u
+        probs = torch.softmax(logits, dim=-1)
+        b = state.shape[0]
+        history = torch.cat([history[:, 1:], probs.unsqueeze(1)], dim=1)
+        new_state = torch.cat(
+            [
+                window[:, :, 1:, :].reshape(b, -1),
+                window_mask[:, :, 1:].reshape(b, -1),
+                instant_window[:, 1:].reshape(b, -1),
+                history.reshape(b, -1),
+            ],
+            dim=-1,
+        )
+        return probs, weights, new_state
+
+    # ---- whole-sequence form ---------------------------------------------------------------
+    def windows(self, tokens: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """[B, T, M, H] -> [B, T, M, K, H] windows of the last K steps (zeros before the start)."""
+        k = self.config.context
+        padded = F.pad(tokens, (0, 0, 0, 0, k - 1, 0))
+        padded_mask = F.pad(mask, (0, 0, k - 1, 0))
+        win = padded.unfold(1, k, 1)  # [B, T, M, H, K]
+        win_mask = padded_mask.unfold(1, k, 1)  # [B, T, M, K]
+        return win.permute(0, 1, 2, 4, 3), win_mask
+
+    def forward(
+        self,
+        audio: torch.Tensor,
+        visual: torch.Tensor,
+        text: torch.Tensor,
+        mask: torch.Tensor,
+        teacher: torch.Tensor | None = None,
+        teacher_ratio: float = 0.0,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Whole sessions [B, T, ...]: (log-probabilities [B, T, C], MIE weights [B, T, M]).
+
+        teacher/teacher_ratio: scheduled sampling for the TFL during training; the fed-back
+        prediction is teacher_ratio * one-hot(truth at t-1) + (1 - teacher_ratio) * own prediction.
+        """
+        inputs = [audio, visual, text]
+        tokens = self.tokens(inputs, mask)
+        window, window_mask = self.windows(tokens, mask)
+        features, any_present, weights = self.fuse(window, window_mask, inputs, mask)
+        u = self.instant(features) * any_present  # [B, T, C]
+        if not self.config.use_tfl:
+            return torch.log_softmax(u, dim=-1), weights
+        b, t, c = u.shape
+        k = self.config.context
+        instant_windows = F.pad(u, (0, 0, k - 1, 0)).unfold(1, k, 1).permute(0, 1, 3, 2)  # [B, T, K, C]
+        # everything but the fed-back predictions, for all steps at once
+        base = self.feedback_in(features) + self.instant_in(instant_windows.flatten(-2))
+        history = u.new_zeros(b, self.past, c)
+        out = []
+        for step in range(t):
+            logits = self.tfl_step(base[:, step], u[:, step], history, any_present[:, step])
+            logp = torch.log_softmax(logits, dim=-1)
+            out.append(logp)
+            fed_back = logp.exp()
+            if teacher is not None and teacher_ratio > 0:
+                truth = F.one_hot(teacher[:, step].clamp_min(0), c).to(fed_back.dtype)
+                fed_back = teacher_ratio * truth + (1 - teacher_ratio) * fed_back
+            history = torch.cat([history[:, 1:], fed_back.unsqueeze(1)], dim=1)
+        return torch.stack(out, dim=1), weights

@@ -1,0 +1,158 @@
+"""evaluation.md and its plots, from the evaluation JSON."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+SYSTEM_NAMES = {
+    "edu_emotionnet": "Edu-EmotionNet (CMAA + MIE + TFL)",
+    "no_cmaa": "− CMAA",
+    "no_mie": "− MIE",
+    "no_tfl": "− TFL",
+    "early_fusion": "Early-fusion MLP",
+    "late_fusion": "Late fusion",
+    "mult_style": "MulT-style cross-attention",
+    "oracle": "Oracle (Bayes filter, all modalities)",
+    "oracle_audio": "Oracle, audio only",
+    "oracle_visual": "Oracle, visual only",
+    "oracle_text": "Oracle, text only",
+}
+CLASS_COLOURS = ["#d62728", "#2ca02c", "#7f7f7f", "#ff7f0e"]
+
+
+def _fmt(ms: dict) -> str:
+    return f"{ms['mean']:.3f} ± {ms['std']:.3f}"
+
+
+def write_plots(report: dict, out_dir: Path) -> dict:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    files = {}
+    classes = ["confusion", "curiosity", "boredom", "frustration"]
+    tl = report.get("timeline_sample")
+    if tl:
+        n = len(tl["labels"])
+        fig, axes = plt.subplots(n, 1, figsize=(11, 2.6 * n), sharex=False)
+        for i, ax in enumerate(np.atleast_1d(axes)):
+            length = tl["lengths"][i]
+            t = np.arange(length) * 2.0
+            ax.step(t, tl["labels"][i][:length], where="post", color="black", lw=2, label="truth (felt)")
+            ax.step(t, np.array(tl["predictions"][i][:length]) + 0.08, where="post", color="tab:blue", lw=1.2,
+                    label="Edu-EmotionNet")
+            mask = np.array(tl["mask"][i][:length])
+            for mi, (name, y) in enumerate(zip(("audio", "visual", "text"), (-0.9, -0.7, -0.5))):
+                ax.scatter(t[mask[:, mi] > 0], np.full((mask[:, mi] > 0).sum(), y), s=3, marker="s",
+                           color=["tab:purple", "tab:cyan", "tab:olive"][mi], label=f"{name} present")
+            ax.set_yticks(range(4))
+            ax.set_yticklabels(classes)
+            ax.set_ylim(-1.1, 3.5)
+            ax.set_xlabel("seconds")
+            ax.set_title(f"sample learner {i + 1} (40 % missing)", fontsize=9)
+        np.atleast_1d(axes)[0].legend(loc="upper right", fontsize=7, ncol=5)
+        fig.tight_layout()
+        files["timeline"] = "timeline.png"
+        fig.savefig(out_dir / files["timeline"], dpi=110)
+        plt.close(fig)
+    levels = report.get("mie_weight_by_noise_level")
+    if levels:
+        fig, ax = plt.subplots(figsize=(6.5, 4))
+        for name, colour in zip(("audio", "visual", "text"), ("tab:purple", "tab:cyan", "tab:olive")):
+            d = levels[name]
+            corr = report["mie_noise_correlation"][name]["mean"]
+            ax.plot(d["noise_std"], d["mean_weight"], marker="o", color=colour, label=f"{name} (r = {corr:.2f})")
+        ax.set_xlabel("injected noise std per coordinate")
+        ax.set_ylabel("mean MIE weight (steps with ≥ 2 modalities)")
+        ax.set_title("MIE weight vs injected noise (0 % missing, all seeds)")
+        ax.legend()
+        fig.tight_layout()
+        files["mie_noise"] = "mie_vs_noise.png"
+        fig.savefig(out_dir / files["mie_noise"], dpi=110)
+        plt.close(fig)
+    res = report["results"]
+    rates = report["config"]["rates"]
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for name in res:
+        ys = [res[name][f"{r:.1f}"]["macro_f1"]["mean"] for r in rates]
+        style = "--" if name.startswith("oracle") else "-"
+        lw = 2.5 if name == "edu_emotionnet" else 1.2
+        ax.plot([100 * r for r in rates], ys, style, marker="o", lw=lw, label=SYSTEM_NAMES.get(name, name))
+    ax.set_xlabel("missing modality-steps (%)")
+    ax.set_ylabel("macro-F1 (mean of seeds)")
+    ax.legend(fontsize=7, loc="lower left")
+    fig.tight_layout()
+    files["missing"] = "macro_f1_vs_missing.png"
+    fig.savefig(out_dir / files["missing"], dpi=110)
+    plt.close(fig)
+    return files
+
+
+def write_markdown(report: dict, plots: dict) -> str:
+    res = report["results"]
+    rates = report["config"]["rates"]
+    keys = [f"{r:.1f}" for r in rates]
+    lines = [
+        "# Edu-EmotionNet evaluation on EduAffect-Synth",
+        "",
+        f"Benchmark **{report['benchmark']['name']} {report['benchmark']['version']}** — synthetic "
+        f"(`{report['benchmark']['fingerprint'][:19]}…`); model version {report['model_version']}. "
+        f"{report['config']['seeds']} seeds; each seed trains every system on its own generator data and "
+        f"scores it on its own test sets ({report['config']['test_learners_per_seed_and_rate']} learners per "
+        "missing rate). Mean ± standard deviation over seeds.",
+        "",
+        "Produced by `cd model && /usr/bin/python3 -m edu_emotionnet evaluate` in "
+        f"{report['run']['wall_seconds'] / 60:.1f} min on {report['run']['machine']['cpu']} "
+        f"({report['run']['machine']['cores']} cores, torch {report['run']['machine']['torch']}).",
+        "",
+        "## Macro-F1",
+        "",
+        "| system | " + " | ".join(f"{int(float(k) * 100)} % missing" for k in keys) + " |",
+        "| --- | " + " | ".join("---" for _ in keys) + " |",
+    ]
+    for name in res:
+        lines.append(f"| {SYSTEM_NAMES.get(name, name)} | " + " | ".join(_fmt(res[name][k]["macro_f1"]) for k in keys) + " |")
+    lines += ["", "## Accuracy", "", "| system | " + " | ".join(f"{int(float(k) * 100)} %" for k in keys) + " |",
+              "| --- | " + " | ".join("---" for _ in keys) + " |"]
+    for name in res:
+        lines.append(f"| {SYSTEM_NAMES.get(name, name)} | " + " | ".join(_fmt(res[name][k]["accuracy"]) for k in keys) + " |")
+    pc = report["per_class_f1"]
+    classes = list(next(iter(next(iter(pc.values())).values())).keys())
+    lines += ["", "## Per-class F1 at 0 % and 60 % missing", "",
+              "| system | " + " | ".join(f"{c} 0 %" for c in classes) + " | " + " | ".join(f"{c} 60 %" for c in classes) + " |",
+              "| --- |" + " --- |" * (2 * len(classes))]
+    for name in pc:
+        cells = [f"{pc[name][k][c]['mean']:.3f}" for k in (keys[0], keys[-1]) for c in classes]
+        lines.append(f"| {SYSTEM_NAMES.get(name, name)} | " + " | ".join(cells) + " |")
+    t = report.get("targets") or {}
+    if t:
+        hi = keys[-1]
+        lines += ["", "## Targets (measured, not asserted in tests)", ""]
+        lines.append(f"- macro-F1 / oracle at 0 %: **{t['macro_f1_vs_oracle_at_0']:.3f}** (target ≥ 0.93)")
+        lines.append(f"- macro-F1 / oracle at {int(float(hi) * 100)} %: **{t[f'macro_f1_vs_oracle_at_{hi}']:.3f}** (target ≥ 0.93)")
+        lines.append(f"- accuracy drop 0 → {int(float(hi) * 100)} %: **{t[f'accuracy_drop_points_0_to_{hi}']:.2f} points** (target ≤ 3)")
+        best = t.get(f"best_other_macro_f1_at_{hi}")
+        if best:
+            lines.append(f"- best ablation/baseline at {int(float(hi) * 100)} %: {SYSTEM_NAMES.get(best[0], best[0])} with {best[1]:.3f}")
+        for k, v in t["met"].items():
+            lines.append(f"- {k}: **{'met' if v else 'NOT met'}**")
+    mc = report.get("mie_noise_correlation") or {}
+    if mc:
+        lines += ["", "## MIE weight vs injected noise", "",
+                  "Pearson correlation between a modality's MIE weight and its injected noise std, on steps where "
+                  "it and at least one other modality are present (mean over missing rates, then over seeds):", ""]
+        for m, c in mc.items():
+            lines.append(f"- {m}: {_fmt(c)}")
+    ts = report.get("train_seconds") or {}
+    if ts:
+        lines += ["", "## Training time per run (one thread)", ""]
+        for name, v in ts.items():
+            lines.append(f"- {SYSTEM_NAMES.get(name, name)}: {v['mean']:.0f} s")
+    lines += [""]
+    for key, title in (("missing", "Macro-F1 vs missing rate"), ("timeline", "Emotion timeline vs truth"),
+                       ("mie_noise", "MIE weight vs injected noise")):
+        if key in plots:
+            lines += [f"## {title}", "", f"![{title}]({plots[key]})", ""]
+    return "\n".join(lines)

@@ -1,0 +1,95 @@
+import numpy as np
+import pytest
+import torch
+
+from edu_emotionnet import generator
+from edu_emotionnet.baselines import LEARNED_SYSTEMS, build
+from edu_emotionnet.metrics import scores
+from edu_emotionnet.model import EduEmotionNet, ModelConfig
+from edu_emotionnet.train import TrainConfig, generator_epochs, predict, tensors, train
+
+
+def _steps(model, s):
+    d = tensors(s)
+    state = model.initial_state(len(s))
+    probs, weights = [], []
+    with torch.no_grad():
+        for t in range(s.labels.shape[1]):
+            p, w, state = model.step(d["audio"][:, t], d["visual"][:, t], d["text"][:, t], d["mask"][:, t], state)
+            probs.append(p)
+            weights.append(w)
+    return torch.stack(probs, 1), torch.stack(weights, 1), state
+
+
+def test_carried_state_fits_in_8_kib():
+    model = EduEmotionNet()
+    assert model.state_size * 4 <= 8 * 1024
+    p, w, st = model.step(torch.zeros(3, 128), torch.zeros(3, 512), torch.zeros(3, 384), torch.ones(3, 3), model.initial_state(3))
+    assert p.shape == (3, 4) and w.shape == (3, 3) and st.shape == (3, model.state_size)
+
+
+def test_mie_weight_is_exactly_zero_for_missing_and_sums_to_one(spec):
+    torch.manual_seed(0)
+    model = EduEmotionNet().eval()
+    s = generator.generate(spec, 6, seed=1, missing_rate=0.6, session_steps=30)
+    _, w, _ = _steps(model, s)
+    mask = torch.from_numpy(s.mask)
+    assert torch.all(w[mask == 0] == 0)
+    some = mask.sum(-1) > 0
+    assert torch.allclose(w.sum(-1)[some], torch.ones(int(some.sum())), atol=1e-6)
+    assert torch.all(w.sum(-1)[~some] == 0)
+    assert (~some).any(), "the sample should contain a step with nothing present"
+
+
+@pytest.mark.parametrize("flags", [{}, {"use_cmaa": False}, {"use_mie": False}, {"use_tfl": False}])
+def test_step_by_step_equals_whole_sequence(spec, flags):
+    torch.manual_seed(1)
+    model = EduEmotionNet(ModelConfig(**flags)).eval()
+    s = generator.generate(spec, 5, seed=2, missing_rate=0.5, session_steps=40)
+    p_steps, w_steps, _ = _steps(model, s)
+    d = tensors(s)
+    with torch.no_grad():
+        logp, w_seq = model(d["audio"], d["visual"], d["text"], d["mask"])
+    assert torch.max(torch.abs(p_steps - logp.exp())) < 1e-5
+    assert torch.max(torch.abs(w_steps - w_seq)) < 1e-5
+
+
+def test_without_mie_weights_are_uniform_over_present(spec):
+    model = EduEmotionNet(ModelConfig(use_mie=False)).eval()
+    s = generator.generate(spec, 3, seed=3, missing_rate=0.4, session_steps=20)
+    _, w, _ = _steps(model, s)
+    mask = torch.from_numpy(s.mask)
+    expected = mask / mask.sum(-1, keepdim=True).clamp_min(1)
+    assert torch.allclose(w, expected)
+
+
+def test_tfl_feeds_back_the_previous_prediction(spec):
+    """With nothing present the prediction is the previous one propagated: it depends on history."""
+    torch.manual_seed(2)
+    model = EduEmotionNet().eval()
+    z = [torch.zeros(2, d) for d in (128, 512, 384)]
+    state = model.initial_state(2)
+    state[0, -4:] = torch.tensor([0.97, 0.01, 0.01, 0.01])
+    state[1, -4:] = torch.tensor([0.01, 0.01, 0.97, 0.01])
+    with torch.no_grad():
+        p, w, _ = model.step(*z, torch.zeros(2, 3), state)
+    assert p[0].argmax() == 0 and p[1].argmax() == 2
+    assert torch.all(w == 0)
+
+
+@pytest.mark.parametrize("system", LEARNED_SYSTEMS)
+def test_every_system_runs_on_a_batch(spec, system):
+    model = build(system, ModelConfig()).eval()
+    s = generator.generate(spec, 2, seed=4, missing_rate=0.3, session_steps=12)
+    logp, _ = predict(model, s)
+    assert logp.shape == (2, 12, 4) and np.allclose(np.exp(logp).sum(-1), 1, atol=1e-5)
+
+
+def test_a_short_training_run_beats_the_majority_class(spec):
+    cfg = TrainConfig(epochs=2, sessions_per_epoch=96, seed=0)
+    model = train("edu_emotionnet", generator_epochs(spec, cfg), ModelConfig(), cfg)
+    test = generator.generate(spec, 40, seed=99, missing_rate=0.2)
+    logp, _ = predict(model, test)
+    acc = scores(test.labels, logp.argmax(-1), 4)["accuracy"]
+    majority = np.bincount(test.labels[test.valid]).max() / test.valid.sum()
+    assert acc > majority + 0.15, (acc, majority)

@@ -1,0 +1,163 @@
+package io.eduemotionnet;
+
+import io.eduemotionnet.align.AlignedStep;
+import io.eduemotionnet.align.LateEvents;
+import io.eduemotionnet.align.ModalityPooling;
+import io.eduemotionnet.align.StepAssembler;
+import io.eduemotionnet.avro.ConfidenceReport;
+import io.eduemotionnet.avro.DeadLetter;
+import io.eduemotionnet.avro.DropoutReport;
+import io.eduemotionnet.avro.LateEvent;
+import io.eduemotionnet.avro.Prediction;
+import io.eduemotionnet.config.JobConfig;
+import io.eduemotionnet.inference.EmotionInferenceOperator;
+import io.eduemotionnet.inference.ModelInfo;
+import io.eduemotionnet.ingest.DeadLetterRecord;
+import io.eduemotionnet.ingest.EmbeddingEvent;
+import io.eduemotionnet.ingest.EventWatermarks;
+import io.eduemotionnet.ingest.IngestResult;
+import io.eduemotionnet.ingest.KafkaEventDeserializer;
+import io.eduemotionnet.ingest.RecordDecoder;
+import io.eduemotionnet.ingest.SplitInvalidRecords;
+import io.eduemotionnet.sideoutput.OutputTags;
+import io.eduemotionnet.sink.AvroRecords;
+import io.eduemotionnet.sink.KafkaOutputs;
+import io.eduemotionnet.sink.TrainingFormatEncoder;
+import io.eduemotionnet.synthetic.SyntheticSource;
+import io.eduemotionnet.synthetic.SyntheticStream;
+import java.time.Clock;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.connector.file.sink.FileSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.core.fs.Path;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.windowing.assigners.TumblingEventTimeWindows;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+
+/**
+ * The job's wiring, stage by stage: ingest (decode, validate, watermark) -> align (per-learner
+ * event-time step windows) -> state and inference (TFL operator, batched ONNX) -> outputs. Sources
+ * and sinks are attached separately, so tests can feed their own records and collect every output.
+ */
+public final class EmotionPipeline {
+    private EmotionPipeline() {}
+
+    /** Every stream the job produces. */
+    public static final class Outputs {
+        public final DataStream<Prediction> predictions;
+        public final DataStream<DropoutReport> dropout;
+        public final DataStream<ConfidenceReport> confidence;
+        public final DataStream<LateEvent> lateEvents;
+        public final DataStream<DeadLetterRecord> deadLetters;
+        public final DataStream<AlignedStep> alignedSteps;
+
+        Outputs(SingleOutputStreamOperator<Prediction> predictions, DataStream<LateEvent> lateEvents,
+                DataStream<DeadLetterRecord> deadLetters) {
+            this.predictions = predictions;
+            this.dropout = predictions.getSideOutput(OutputTags.DROPOUT);
+            this.confidence = predictions.getSideOutput(OutputTags.CONFIDENCE);
+            this.alignedSteps = predictions.getSideOutput(OutputTags.ALIGNED_STEPS);
+            this.lateEvents = lateEvents;
+            this.deadLetters = deadLetters;
+        }
+    }
+
+    /** Ingest -> align -> inference, from decoded records with timestamps and watermarks. */
+    public static Outputs build(DataStream<IngestResult> decoded, JobConfig cfg, ModelInfo model) {
+        SingleOutputStreamOperator<EmbeddingEvent> events = validate(decoded);
+        SingleOutputStreamOperator<AlignedStep> steps = align(events, cfg, model);
+        SingleOutputStreamOperator<Prediction> predictions = infer(steps, cfg, model);
+        DataStream<LateEvent> late = steps.getSideOutput(OutputTags.LATE_EVENTS)
+                .process(new LateEvents()).name("late-events").uid("late-events");
+        return new Outputs(predictions, late, events.getSideOutput(OutputTags.DEAD_LETTERS));
+    }
+
+    /** Ingest: valid events on, dead letters to their side output. */
+    public static SingleOutputStreamOperator<EmbeddingEvent> validate(DataStream<IngestResult> decoded) {
+        return decoded.process(new SplitInvalidRecords()).name("split-invalid-records").uid("split-invalid-records");
+    }
+
+    /** Align: per learner, event-time windows of the model's step length pool each modality. */
+    public static SingleOutputStreamOperator<AlignedStep> align(DataStream<EmbeddingEvent> events, JobConfig cfg, ModelInfo model) {
+        return events
+                .keyBy(e -> e.learnerId)
+                .window(TumblingEventTimeWindows.of(model.step()))
+                .allowedLateness(cfg.allowedLateness)
+                .sideOutputLateData(OutputTags.LATE_EVENTS)
+                .aggregate(new ModalityPooling(), new StepAssembler())
+                .name("align-steps").uid("align-steps");
+    }
+
+    /** State and inference: the TFL operator, batched across learners at each watermark. */
+    public static SingleOutputStreamOperator<Prediction> infer(DataStream<AlignedStep> steps, JobConfig cfg, ModelInfo model) {
+        return steps
+                .keyBy(s -> s.learnerId)
+                .transform("tfl-inference", TypeInformation.of(Prediction.class), new EmotionInferenceOperator(cfg, model))
+                .uid("tfl-inference");
+    }
+
+    public static RecordDecoder decoder(JobConfig cfg, ModelInfo model) {
+        return new RecordDecoder(model, cfg.idPattern, cfg.maxFuture.toMillis(), Clock.systemUTC());
+    }
+
+    public static WatermarkStrategy<IngestResult> watermarks(JobConfig cfg) {
+        return EventWatermarks.strategy(cfg.outOfOrderness, cfg.idleness);
+    }
+
+    /** Modality events from Kafka, decoded and validated in the source (per-partition watermarks). */
+    public static DataStream<IngestResult> kafkaSource(StreamExecutionEnvironment env, JobConfig cfg, ModelInfo model) {
+        OffsetsInitializer offsets;
+        switch (cfg.kafkaStartingOffsets) {
+            case "earliest":
+                offsets = OffsetsInitializer.earliest();
+                break;
+            case "latest":
+                offsets = OffsetsInitializer.latest();
+                break;
+            default:
+                offsets = OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
+        }
+        KafkaSource<IngestResult> source = KafkaSource.<IngestResult>builder()
+                .setBootstrapServers(cfg.kafkaBootstrap)
+                .setTopics(cfg.topicEvents)
+                .setGroupId(cfg.kafkaGroupId)
+                .setStartingOffsets(offsets)
+                .setDeserializer(new KafkaEventDeserializer(decoder(cfg, model)))
+                .setProperties(KafkaOutputs.clientProperties(cfg))
+                .setProperty("isolation.level", "read_committed")
+                .build();
+        return env.fromSource(source, watermarks(cfg), "kafka-modality-events").uid("kafka-modality-events");
+    }
+
+    /** The built-in synthetic source (one reader: learners advance through event time together). */
+    public static DataStream<IngestResult> syntheticSource(StreamExecutionEnvironment env, JobConfig cfg, ModelInfo model,
+                                                           SyntheticStream stream) {
+        return env.fromSource(SyntheticSource.create(stream), WatermarkStrategy.noWatermarks(), "synthetic-learners")
+                .uid("synthetic-learners").setParallelism(1)
+                .flatMap(new SyntheticSource.Decode(decoder(cfg, model))).name("decode-validate").uid("decode-validate")
+                .setParallelism(1)
+                .assignTimestampsAndWatermarks(watermarks(cfg)).name("event-time").uid("event-time").setParallelism(1);
+    }
+
+    /** Every output to its Kafka topic, exactly once; aligned steps to files when enabled. */
+    public static void writeToKafka(Outputs out, JobConfig cfg) {
+        KafkaOutputs.write(out.predictions, cfg, cfg.topicPredictions, "predictions", p -> p.getLearnerId());
+        KafkaOutputs.write(out.dropout, cfg, cfg.topicDropout, "dropout", r -> r.getLearnerId());
+        KafkaOutputs.write(out.confidence, cfg, cfg.topicConfidence, "confidence", r -> r.getLearnerId());
+        KafkaOutputs.write(out.lateEvents, cfg, cfg.topicLate, "late-events", r -> r.getEvent().getLearnerId());
+        KafkaOutputs.write(out.deadLetters.map(AvroRecords::deadLetter).returns(DeadLetter.class)
+                        .name("dead-letter-records").uid("dead-letter-records"),
+                cfg, cfg.topicDeadLetters, "dead-letters", d -> null);
+    }
+
+    public static void writeAlignedSteps(Outputs out, JobConfig cfg) {
+        if (cfg.alignedStepsEnabled()) {
+            out.alignedSteps.sinkTo(FileSink.forRowFormat(new Path(cfg.alignedStepsPath), new TrainingFormatEncoder()).build())
+                    .name("aligned-steps-files").uid("aligned-steps-files");
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package io.eduemotionnet.align;
+
+/**
+ * One learner's inputs for one time step: each modality's events in the step pooled to their mean
+ * (null when the modality sent nothing), with counts and mean quality. A Flink POJO.
+ */
+public class AlignedStep {
+    public String learnerId;
+    public String sessionId;
+    public long stepStart;
+    public long stepEnd;
+    public float[] audio;
+    public float[] visual;
+    public float[] text;
+    /** Events pooled per modality. */
+    public int[] counts = new int[3];
+    /** Mean quality score per modality; NaN where no event carried one. */
+    public float[] meanQuality = {Float.NaN, Float.NaN, Float.NaN};
+    /** Wall-clock time the step's window closed (0 for a step in which nothing arrived). */
+    public long closedAt;
+    /** Step number within the session, set when the step is scored (for training-data output). */
+    public int sessionStep = -1;
+
+    public AlignedStep() {}
+
+    public float[] embedding(int modality) {
+        switch (modality) {
+            case 0:
+                return audio;
+            case 1:
+                return visual;
+            case 2:
+                return text;
+            default:
+                throw new IllegalArgumentException("modality " + modality);
+        }
+    }
+
+    public void setEmbedding(int modality, float[] values) {
+        switch (modality) {
+            case 0:
+                audio = values;
+                break;
+            case 1:
+                visual = values;
+                break;
+            case 2:
+                text = values;
+                break;
+            default:
+                throw new IllegalArgumentException("modality " + modality);
+        }
+    }
+
+    public boolean present(int modality) {
+        return embedding(modality) != null;
+    }
+
+    public float[][] embeddings() {
+        return new float[][] {audio, visual, text};
+    }
+
+    /** A step in which the learner sent nothing: scored from the carried state alone. */
+    public static AlignedStep empty(String learnerId, String sessionId, long stepStart, long stepEnd) {
+        AlignedStep s = new AlignedStep();
+        s.learnerId = learnerId;
+        s.sessionId = sessionId;
+        s.stepStart = stepStart;
+        s.stepEnd = stepEnd;
+        return s;
+    }
+}

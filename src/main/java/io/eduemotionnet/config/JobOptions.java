@@ -1,0 +1,147 @@
+package io.eduemotionnet.config;
+
+import java.time.Duration;
+import java.util.List;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+
+/**
+ * Every key the job reads, with its default and meaning. The same keys, with the same defaults, are
+ * listed in {@code flink-conf/config.yaml} (a test keeps the two in step). Values come from Flink's
+ * configuration (config.yaml on a cluster) and are overridden by {@code --key value} arguments.
+ */
+public final class JobOptions {
+    private JobOptions() {}
+
+    public enum SourceType { AUTO, SYNTHETIC, KAFKA }
+
+    public enum SinkType { AUTO, SUMMARY, KAFKA }
+
+    public enum Device { CPU, CUDA }
+
+    public enum CudaFallback { CPU, FAIL }
+
+    // ---- model and inference -------------------------------------------------------------------
+    public static final ConfigOption<String> MODEL_PATH = ConfigOptions.key("edu.model.path")
+            .stringType().defaultValue("classpath:model/edu_emotionnet.onnx")
+            .withDescription("The ONNX model: a file path, or classpath:<resource> for the model inside the job jar.");
+    public static final ConfigOption<Device> INFERENCE_DEVICE = ConfigOptions.key("edu.inference.device")
+            .enumType(Device.class).defaultValue(Device.CPU)
+            .withDescription("cpu, or cuda for ONNX Runtime's CUDA execution provider (build with -Pcuda).");
+    public static final ConfigOption<Integer> CUDA_DEVICE_ID = ConfigOptions.key("edu.inference.cuda.device-id")
+            .intType().defaultValue(0).withDescription("GPU ordinal for the CUDA execution provider.");
+    public static final ConfigOption<CudaFallback> CUDA_FALLBACK = ConfigOptions.key("edu.inference.cuda.fallback")
+            .enumType(CudaFallback.class).defaultValue(CudaFallback.CPU)
+            .withDescription("When CUDA cannot start: cpu (run on CPU, count it in cudaFallbacks) or fail.");
+    public static final ConfigOption<Integer> MAX_BATCH = ConfigOptions.key("edu.inference.max-batch-size")
+            .intType().defaultValue(1024)
+            .withDescription("Most learner-steps in one ONNX call; 1 scores each learner with its own call.");
+    public static final ConfigOption<Integer> INTRA_OP_THREADS = ConfigOptions.key("edu.inference.intra-op-threads")
+            .intType().defaultValue(1)
+            .withDescription("ONNX Runtime threads per inference task; size it to the cores of a task slot.");
+
+    // ---- ingest and alignment ------------------------------------------------------------------
+    public static final ConfigOption<Duration> OUT_OF_ORDERNESS = ConfigOptions.key("edu.ingest.out-of-orderness")
+            .durationType().defaultValue(Duration.ofMillis(500))
+            .withDescription("How far behind the newest event time an event may arrive and still be on time.");
+    public static final ConfigOption<Duration> IDLENESS = ConfigOptions.key("edu.ingest.idleness")
+            .durationType().defaultValue(Duration.ofSeconds(30))
+            .withDescription("A source partition without events for this long stops holding back the watermark.");
+    public static final ConfigOption<Duration> MAX_FUTURE = ConfigOptions.key("edu.ingest.max-future")
+            .durationType().defaultValue(Duration.ofMinutes(5))
+            .withDescription("Events whose event time is further than this ahead of the wall clock are dead letters.");
+    public static final ConfigOption<String> ID_PATTERN = ConfigOptions.key("edu.ingest.id-pattern")
+            .stringType().defaultValue("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+            .withDescription("Regular expression a learner id and a session id must match (pseudonymous ids).");
+    public static final ConfigOption<Duration> ALLOWED_LATENESS = ConfigOptions.key("edu.align.allowed-lateness")
+            .durationType().defaultValue(Duration.ZERO)
+            .withDescription("How long after its end a step still takes late events; it is scored only then.");
+
+    // ---- per-learner state ---------------------------------------------------------------------
+    public static final ConfigOption<Integer> MAX_GAP_STEPS = ConfigOptions.key("edu.state.max-gap-steps")
+            .intType().defaultValue(30)
+            .withDescription("Steps without any event that are still scored from the carried state; after that the"
+                    + " learner's state is deleted and the next event starts afresh.");
+    public static final ConfigOption<Duration> STATE_TTL = ConfigOptions.key("edu.state.ttl")
+            .durationType().defaultValue(Duration.ofHours(1))
+            .withDescription("Processing-time retention of a learner's state after its last update (privacy bound).");
+
+    // ---- Kafka ---------------------------------------------------------------------------------
+    public static final ConfigOption<String> KAFKA_BOOTSTRAP = ConfigOptions.key("edu.kafka.bootstrap-servers")
+            .stringType().noDefaultValue()
+            .withDescription("Kafka brokers; setting it switches source and sinks to Kafka (see edu.source, edu.sink).");
+    public static final ConfigOption<String> KAFKA_GROUP = ConfigOptions.key("edu.kafka.group-id")
+            .stringType().defaultValue("edu-emotionnet").withDescription("Consumer group of the source.");
+    public static final ConfigOption<String> KAFKA_STARTING_OFFSETS = ConfigOptions.key("edu.kafka.starting-offsets")
+            .stringType().defaultValue("committed-or-earliest")
+            .withDescription("earliest, latest or committed-or-earliest (first start of the consumer group).");
+    public static final ConfigOption<String> KAFKA_SECURITY_PROPERTIES = ConfigOptions.key("edu.kafka.properties-file")
+            .stringType().noDefaultValue()
+            .withDescription("Optional file of extra Kafka client properties (security.protocol, sasl.*, ssl.*), "
+                    + "e.g. mounted from a Kubernetes Secret.");
+    public static final ConfigOption<Duration> KAFKA_TRANSACTION_TIMEOUT = ConfigOptions.key("edu.kafka.transaction-timeout")
+            .durationType().defaultValue(Duration.ofMinutes(10))
+            .withDescription("transaction.timeout.ms of the exactly-once sinks; must be below the brokers' "
+                    + "transaction.max.timeout.ms (15 min by default) and above the checkpoint interval.");
+    public static final ConfigOption<String> TOPIC_EVENTS = topic("events", "learner-modality-events", "input modality events");
+    public static final ConfigOption<String> TOPIC_PREDICTIONS = topic("predictions", "learner-emotion-predictions", "predictions");
+    public static final ConfigOption<String> TOPIC_DROPOUT = topic("dropout", "learner-modality-dropout", "modality dropout reports");
+    public static final ConfigOption<String> TOPIC_CONFIDENCE = topic("confidence", "learner-modality-confidence", "confidence (MIE) reports");
+    public static final ConfigOption<String> TOPIC_LATE = topic("late", "learner-late-events", "late events");
+    public static final ConfigOption<String> TOPIC_DEAD_LETTERS = topic("dead-letters", "learner-events-dead-letters", "dead letters");
+
+    // ---- where data comes from and goes to -----------------------------------------------------
+    public static final ConfigOption<SourceType> SOURCE = ConfigOptions.key("edu.source")
+            .enumType(SourceType.class).defaultValue(SourceType.AUTO)
+            .withDescription("auto (kafka when edu.kafka.bootstrap-servers is set, else synthetic), synthetic or kafka.");
+    public static final ConfigOption<SinkType> SINK = ConfigOptions.key("edu.sink")
+            .enumType(SinkType.class).defaultValue(SinkType.AUTO)
+            .withDescription("auto (kafka when edu.kafka.bootstrap-servers is set, else summary), summary "
+                    + "(collect predictions in the client, print progress and a summary) or kafka.");
+    public static final ConfigOption<String> ALIGNED_STEPS_PATH = ConfigOptions.key("edu.output.aligned-steps.path")
+            .stringType().noDefaultValue()
+            .withDescription("Off when unset. A directory (file://, s3://, …) to write every aligned step's pooled "
+                    + "inputs in the model's training format (JSON Lines, label null). Contains embeddings: sensitive.");
+
+    // ---- the built-in synthetic source ---------------------------------------------------------
+    public static final ConfigOption<String> SYNTHETIC_SPEC = ConfigOptions.key("edu.synthetic.spec-path")
+            .stringType().defaultValue("classpath:model/benchmark/spec.json")
+            .withDescription("The benchmark spec the synthetic source samples from (the file the Python generator reads).");
+    public static final ConfigOption<Integer> SYNTHETIC_LEARNERS = ConfigOptions.key("edu.synthetic.learners")
+            .intType().defaultValue(200).withDescription("Simulated learners.");
+    public static final ConfigOption<Integer> SYNTHETIC_SESSIONS = ConfigOptions.key("edu.synthetic.sessions-per-learner")
+            .intType().defaultValue(1).withDescription("Sessions per learner, one after the other; 0 = unbounded.");
+    public static final ConfigOption<Double> SYNTHETIC_MISSING_RATE = ConfigOptions.key("edu.synthetic.missing-rate")
+            .doubleType().defaultValue(0.2).withDescription("Overall missing rate of modality-steps, in [0, 0.8].");
+    public static final ConfigOption<Double> SYNTHETIC_INVALID_RATE = ConfigOptions.key("edu.synthetic.invalid-rate")
+            .doubleType().defaultValue(0.001)
+            .withDescription("Share of records corrupted on purpose (bad bytes, wrong sizes, NaN, bad ids, future times).");
+    public static final ConfigOption<Long> SYNTHETIC_SEED = ConfigOptions.key("edu.synthetic.seed")
+            .longType().defaultValue(1L).withDescription("Seed of the synthetic source; same seed, same stream.");
+    public static final ConfigOption<Double> SYNTHETIC_SPEED = ConfigOptions.key("edu.synthetic.speed")
+            .doubleType().defaultValue(0.0)
+            .withDescription("Event time per wall-clock time: 1 = real time, 10 = ten times faster, 0 = as fast as possible.");
+
+    // ---- local runs ----------------------------------------------------------------------------
+    public static final ConfigOption<Integer> PARALLELISM = ConfigOptions.key("edu.local.parallelism")
+            .intType().defaultValue(2).withDescription("Parallelism of a local (embedded) run.");
+    public static final ConfigOption<Duration> LOCAL_CHECKPOINT_INTERVAL = ConfigOptions.key("edu.local.checkpoint-interval")
+            .durationType().defaultValue(Duration.ofSeconds(5))
+            .withDescription("Checkpoint interval of a local (embedded) run; on a cluster config.yaml sets it.");
+
+    private static ConfigOption<String> topic(String name, String defaultTopic, String what) {
+        return ConfigOptions.key("edu.kafka.topic." + name).stringType().defaultValue(defaultTopic)
+                .withDescription("Kafka topic of " + what + ".");
+    }
+
+    /** All options, for documentation checks and unknown-key detection. */
+    public static List<ConfigOption<?>> all() {
+        return List.of(MODEL_PATH, INFERENCE_DEVICE, CUDA_DEVICE_ID, CUDA_FALLBACK, MAX_BATCH, INTRA_OP_THREADS,
+                OUT_OF_ORDERNESS, IDLENESS, MAX_FUTURE, ID_PATTERN, ALLOWED_LATENESS, MAX_GAP_STEPS, STATE_TTL,
+                KAFKA_BOOTSTRAP, KAFKA_GROUP, KAFKA_STARTING_OFFSETS, KAFKA_SECURITY_PROPERTIES,
+                KAFKA_TRANSACTION_TIMEOUT, TOPIC_EVENTS, TOPIC_PREDICTIONS, TOPIC_DROPOUT, TOPIC_CONFIDENCE,
+                TOPIC_LATE, TOPIC_DEAD_LETTERS, SOURCE, SINK, ALIGNED_STEPS_PATH, SYNTHETIC_SPEC,
+                SYNTHETIC_LEARNERS, SYNTHETIC_SESSIONS, SYNTHETIC_MISSING_RATE, SYNTHETIC_INVALID_RATE,
+                SYNTHETIC_SEED, SYNTHETIC_SPEED, PARALLELISM, LOCAL_CHECKPOINT_INTERVAL);
+    }
+}

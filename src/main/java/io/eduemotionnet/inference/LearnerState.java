@@ -1,0 +1,31 @@
+package io.eduemotionnet.inference;
+
+/**
+ * One learner's keyed state in RocksDB: the model's carried state (the TFL history and the CMAA
+ * context) and what the job needs to continue the session. A Flink POJO.
+ */
+public class LearnerState {
+    public String sessionId;
+    /** The model's carried state after the last scored step (ModelInfo.stateSize floats). */
+    public float[] modelState;
+    public long sessionStart;
+    public long lastStepStart;
+    /** Consecutive scored steps in which the learner sent nothing. */
+    public int emptySteps;
+    /** Modalities present in the last scored step (bit m = modality m). */
+    public int presentBits;
+    /** Modalities seen at least once in this session (bit m). */
+    public int seenBits;
+    /** Consecutive missing steps per modality, up to the last scored step. */
+    public int[] missingRun = new int[3];
+
+    public LearnerState() {}
+
+    static LearnerState start(String sessionId, long stepStart) {
+        LearnerState s = new LearnerState();
+        s.sessionId = sessionId;
+        s.sessionStart = stepStart;
+        s.lastStepStart = Long.MIN_VALUE;
+        return s;
+    }
+}

@@ -1,0 +1,118 @@
+package io.eduemotionnet.ingest;
+
+import io.eduemotionnet.avro.ModalityEvent;
+import io.eduemotionnet.inference.ModelInfo;
+import java.io.Serializable;
+import java.time.Clock;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.apache.avro.AvroRuntimeException;
+import org.apache.avro.message.BadHeaderException;
+import org.apache.avro.message.BinaryMessageDecoder;
+import org.apache.avro.message.MissingSchemaException;
+
+/**
+ * Turns one raw record into a valid event or a dead letter with a reason. Never throws on a record:
+ * whatever is wrong with it ends in a {@link DeadLetterRecord} (nothing is dropped silently).
+ * Messages never contain the embedding or the learner id.
+ */
+public final class RecordDecoder implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private final int[] dims;
+    private final String idPattern;
+    private final long maxFutureMillis;
+    private final Clock clock;
+    private transient BinaryMessageDecoder<ModalityEvent> decoder;
+    private transient Pattern ids;
+
+    public RecordDecoder(ModelInfo model, String idPattern, long maxFutureMillis, Clock clock) {
+        this.dims = model.dims.clone();
+        this.idPattern = idPattern;
+        this.maxFutureMillis = maxFutureMillis;
+        this.clock = clock;
+    }
+
+    public IngestResult decode(byte[] value, String topic, int partition, long offset, Long kafkaTimestamp) {
+        if (decoder == null) {
+            decoder = EventCodec.decoder();
+            ids = Pattern.compile(idPattern);
+        }
+        if (value == null || value.length == 0) {
+            return dead(value, topic, partition, offset, kafkaTimestamp, DeadLetterReason.UNDECODABLE, "empty record value");
+        }
+        ModalityEvent e;
+        try {
+            e = decoder.decode(value);
+        } catch (MissingSchemaException ex) {
+            return dead(value, topic, partition, offset, kafkaTimestamp, DeadLetterReason.UNKNOWN_SCHEMA,
+                    "written with a schema this job does not know (fingerprint not in avro/history): " + ex.getMessage());
+        } catch (BadHeaderException ex) {
+            return dead(value, topic, partition, offset, kafkaTimestamp, DeadLetterReason.UNDECODABLE,
+                    "not Avro single-object encoding: " + ex.getMessage());
+        } catch (Exception | StackOverflowError ex) { // IOException, AvroRuntimeException, bad lengths, ...
+            return dead(value, topic, partition, offset, kafkaTimestamp, DeadLetterReason.UNDECODABLE,
+                    "cannot decode the Avro body: " + ex.getClass().getSimpleName());
+        }
+        String problem;
+        DeadLetterReason reason;
+        String learner = e.getLearnerId();
+        String session = e.getSessionId();
+        int modality = e.getModality().ordinal();
+        List<Float> emb = e.getEmbedding();
+        if (learner == null || learner.isBlank()) {
+            reason = DeadLetterReason.MISSING_LEARNER_ID;
+            problem = "learner_id is empty";
+        } else if (!ids.matcher(learner).matches()) {
+            reason = DeadLetterReason.MALFORMED_LEARNER_ID;
+            problem = "learner_id (" + learner.length() + " characters) does not match edu.ingest.id-pattern";
+        } else if (session == null || session.isBlank()) {
+            reason = DeadLetterReason.MISSING_SESSION_ID;
+            problem = "session_id is empty";
+        } else if (!ids.matcher(session).matches()) {
+            reason = DeadLetterReason.MALFORMED_SESSION_ID;
+            problem = "session_id does not match edu.ingest.id-pattern";
+        } else if (emb == null || emb.size() != dims[modality]) {
+            reason = DeadLetterReason.WRONG_EMBEDDING_SIZE;
+            problem = ModelInfo.MODALITIES.get(modality) + " embedding has " + (emb == null ? 0 : emb.size())
+                    + " values, the model takes " + dims[modality];
+        } else if (!allFinite(emb)) {
+            reason = DeadLetterReason.NON_FINITE_VALUE;
+            problem = ModelInfo.MODALITIES.get(modality) + " embedding contains NaN or infinity";
+        } else if (e.getQuality() != null && !Float.isFinite(e.getQuality())) {
+            reason = DeadLetterReason.INVALID_QUALITY;
+            problem = "quality is NaN or infinite";
+        } else if (e.getEventTime() == null || e.getEventTime().toEpochMilli() <= 0) {
+            reason = DeadLetterReason.INVALID_EVENT_TIME;
+            problem = "event_time is not after 1970-01-01";
+        } else if (e.getEventTime().toEpochMilli() > clock.millis() + maxFutureMillis) {
+            reason = DeadLetterReason.FUTURE_EVENT_TIME;
+            problem = "event_time is " + (e.getEventTime().toEpochMilli() - clock.millis()) / 1000
+                    + " s ahead of the wall clock (edu.ingest.max-future allows " + maxFutureMillis / 1000 + " s)";
+        } else {
+            float[] values = new float[emb.size()];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = emb.get(i);
+            }
+            float quality = e.getQuality() == null ? Float.NaN : e.getQuality();
+            return IngestResult.valid(new EmbeddingEvent(learner, session, modality, e.getEventTime().toEpochMilli(),
+                    values, quality, e.getSchemaVersion()));
+        }
+        return dead(value, topic, partition, offset, kafkaTimestamp, reason, problem);
+    }
+
+    private static boolean allFinite(List<Float> values) {
+        for (Float v : values) {
+            if (v == null || !Float.isFinite(v)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private IngestResult dead(byte[] value, String topic, int partition, long offset, Long kafkaTimestamp,
+                              DeadLetterReason reason, String detail) {
+        return IngestResult.invalid(new DeadLetterRecord(value == null ? new byte[0] : value, topic, partition, offset,
+                kafkaTimestamp, reason.name(), detail, clock.millis()));
+    }
+}

@@ -1,0 +1,59 @@
+package io.eduemotionnet.sink;
+
+import io.eduemotionnet.align.AlignedStep;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import org.apache.flink.api.common.serialization.Encoder;
+
+/**
+ * One aligned step as one JSON line in the model's training format (model/edu_emotionnet/data.py):
+ * learner_id, session_id, step, mask, audio/visual/text (null when missing), label null.
+ */
+public class TrainingFormatEncoder implements Encoder<AlignedStep> {
+    private static final long serialVersionUID = 1L;
+    private static final String[] NAMES = {"audio", "visual", "text"};
+
+    @Override
+    public void encode(AlignedStep step, OutputStream out) throws IOException {
+        StringBuilder sb = new StringBuilder(16_384);
+        sb.append("{\"learner_id\":");
+        quote(sb, step.learnerId);
+        sb.append(",\"session_id\":");
+        quote(sb, step.sessionId);
+        sb.append(",\"step\":").append(step.sessionStep);
+        sb.append(",\"step_start_ms\":").append(step.stepStart);
+        sb.append(",\"mask\":[");
+        for (int m = 0; m < 3; m++) {
+            sb.append(m == 0 ? "" : ",").append(step.present(m) ? 1 : 0);
+        }
+        sb.append(']');
+        for (int m = 0; m < 3; m++) {
+            sb.append(",\"").append(NAMES[m]).append("\":");
+            float[] v = step.embedding(m);
+            if (v == null) {
+                sb.append("null");
+            } else {
+                sb.append('[');
+                for (int i = 0; i < v.length; i++) {
+                    sb.append(i == 0 ? "" : ",").append(v[i]);
+                }
+                sb.append(']');
+            }
+        }
+        sb.append(",\"label\":null}\n");
+        out.write(sb.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void quote(StringBuilder sb, String s) {
+        sb.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            if (ch == '"' || ch == '\\') {
+                sb.append('\\');
+            }
+            sb.append(ch);
+        }
+        sb.append('"');
+    }
+}

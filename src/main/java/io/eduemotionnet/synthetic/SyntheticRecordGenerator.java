@@ -1,0 +1,143 @@
+package io.eduemotionnet.synthetic;
+
+import io.eduemotionnet.avro.Modality;
+import io.eduemotionnet.avro.ModalityEvent;
+import io.eduemotionnet.ingest.EventCodec;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.apache.flink.api.connector.source.SourceReaderContext;
+import org.apache.flink.connector.datagen.source.GeneratorFunction;
+
+/**
+ * Index {@code t * learners + i} is learner i's step t: its events, Avro-encoded exactly as producers
+ * write them to Kafka (so the job's decoding and validation run on them), plus, at the configured
+ * rate, anomalies: corrupted records (they must end as dead letters) and late events.
+ */
+public class SyntheticRecordGenerator implements GeneratorFunction<Long, RawRecords> {
+    private static final long serialVersionUID = 1L;
+    private static final RawRecords NOTHING = new RawRecords(new RawRecord[0]);
+
+    /** Kinds of injected anomalies, in the order they are drawn. */
+    public enum Anomaly { TRUNCATED, GARBAGE, WRONG_SIZE, NAN, BAD_LEARNER_ID, EMPTY_SESSION_ID, FUTURE_TIME, LATE }
+
+    private final SyntheticStream stream;
+    private transient LearnerSimulator[] sims;
+    private transient long offset;
+    private transient long wallStart;
+
+    public SyntheticRecordGenerator(SyntheticStream stream) {
+        this.stream = stream;
+    }
+
+    @Override
+    public void open(SourceReaderContext readerContext) {
+        sims = new LearnerSimulator[stream.learners];
+        wallStart = System.currentTimeMillis();
+    }
+
+    @Override
+    public RawRecords map(Long index) throws Exception {
+        long t = index / stream.learners;
+        int learner = (int) (index % stream.learners);
+        if (learner == 0 && stream.speed > 0) {
+            pace(t);
+        }
+        LearnerSimulator sim = sims[learner];
+        if (sim == null) {
+            sim = stream.simulator(learner);
+            sims[learner] = sim;
+        }
+        LearnerSimulator.Step step = sim.stepTo(t);
+        if (step == null) {
+            return NOTHING;
+        }
+        SplittableRandom rng = sim.stepRandom(t);
+        List<RawRecord> out = new ArrayList<>(4);
+        for (int m = 0; m < 3; m++) {
+            if (!step.present[m]) {
+                continue;
+            }
+            long eventTime = stream.baseMillis + t * stream.stepMillis + rng.nextLong(stream.stepMillis);
+            ModalityEvent event = ModalityEvent.newBuilder()
+                    .setSchemaVersion(1)
+                    .setLearnerId(SyntheticStream.learnerId(learner))
+                    .setSessionId(SyntheticStream.sessionId(learner, step.session))
+                    .setModality(Modality.values()[m])
+                    .setEventTime(Instant.ofEpochMilli(eventTime))
+                    .setEmbedding(boxed(sim.embedding(m, step, rng)))
+                    .setQuality(sim.quality(m, step, rng))
+                    .build();
+            out.add(record(EventCodec.encode(event)));
+            if (stream.anomalyRate > 0 && rng.nextDouble() < stream.anomalyRate) {
+                out.add(record(anomaly(event, rng)));
+            }
+        }
+        return new RawRecords(out.toArray(new RawRecord[0]));
+    }
+
+    private RawRecord record(byte[] value) {
+        return new RawRecord(value, SyntheticStream.TOPIC, 0, offset++);
+    }
+
+    /** A corrupted or late variant of a valid event. */
+    static byte[] anomaly(ModalityEvent valid, SplittableRandom rng) {
+        Anomaly kind = Anomaly.values()[rng.nextInt(Anomaly.values().length)];
+        ModalityEvent e = ModalityEvent.newBuilder(valid).build();
+        switch (kind) {
+            case TRUNCATED: {
+                byte[] bytes = EventCodec.encode(e);
+                return java.util.Arrays.copyOf(bytes, bytes.length / 2);
+            }
+            case GARBAGE: {
+                byte[] bytes = new byte[64];
+                for (int i = 0; i < bytes.length; i++) {
+                    bytes[i] = (byte) rng.nextInt(256);
+                }
+                return bytes;
+            }
+            case WRONG_SIZE:
+                e.setEmbedding(new ArrayList<>(e.getEmbedding().subList(0, e.getEmbedding().size() - 1)));
+                break;
+            case NAN: {
+                List<Float> values = new ArrayList<>(e.getEmbedding());
+                values.set(rng.nextInt(values.size()), Float.NaN);
+                e.setEmbedding(values);
+                break;
+            }
+            case BAD_LEARNER_ID:
+                e.setLearnerId("not a pseudonymous id!");
+                break;
+            case EMPTY_SESSION_ID:
+                e.setSessionId("");
+                break;
+            case FUTURE_TIME:
+                e.setEventTime(Instant.now().plusSeconds(86_400));
+                break;
+            case LATE:
+                e.setEventTime(e.getEventTime().minusSeconds(120));
+                break;
+            default:
+                throw new IllegalStateException(kind.name());
+        }
+        return EventCodec.encode(e);
+    }
+
+    private static List<Float> boxed(float[] values) {
+        List<Float> out = new ArrayList<>(values.length);
+        for (float v : values) {
+            out.add(v);
+        }
+        return out;
+    }
+
+    /** Real-time pacing (speed = event time per wall-clock time): wait until step t is due. */
+    private void pace(long t) throws InterruptedException {
+        long due = wallStart + (long) (t * stream.stepMillis / stream.speed);
+        long wait = due - System.currentTimeMillis();
+        if (wait > 0) {
+            Thread.sleep(wait);
+        }
+    }
+}

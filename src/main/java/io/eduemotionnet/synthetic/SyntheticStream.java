@@ -1,0 +1,100 @@
+package io.eduemotionnet.synthetic;
+
+import io.eduemotionnet.config.JobConfig;
+import io.eduemotionnet.config.JobOptions;
+import io.eduemotionnet.config.ResourceLoader;
+import java.io.Serializable;
+
+/**
+ * The built-in synthetic source's settings: which learners, sessions, missing rate and seed, and where
+ * event time starts. Learners step through global time together; global step t covers event time
+ * [base + t * step, base + (t + 1) * step).
+ */
+public final class SyntheticStream implements Serializable {
+    private static final long serialVersionUID = 1L;
+    public static final String TOPIC = "synthetic";
+
+    public final BenchmarkSpec spec;
+    public final int learners;
+    public final int sessionsPerLearner;
+    public final double missingRate;
+    public final double anomalyRate;
+    public final long seed;
+    public final double speed;
+    public final long stepMillis;
+    public final long baseMillis;
+    /** Global steps until the last session ends (Long.MAX_VALUE when unbounded). */
+    public final long totalSteps;
+
+    public SyntheticStream(BenchmarkSpec spec, int learners, int sessionsPerLearner, double missingRate, double anomalyRate,
+                           long seed, double speed, long stepMillis, long nowMillis) {
+        this.spec = spec;
+        this.learners = learners;
+        this.sessionsPerLearner = sessionsPerLearner;
+        this.missingRate = missingRate;
+        this.anomalyRate = anomalyRate;
+        this.seed = seed;
+        this.speed = speed;
+        this.stepMillis = stepMillis;
+        spec.modalityMissingRates(missingRate); // fail early on an impossible rate
+        long total = 0;
+        if (sessionsPerLearner > 0) {
+            for (int i = 0; i < learners; i++) {
+                total = Math.max(total, new LearnerSimulator.Schedule(spec, seed, i, sessionsPerLearner).end());
+            }
+        }
+        this.totalSteps = sessionsPerLearner > 0 ? total : Long.MAX_VALUE;
+        // replayed faster than real time, the stream lies in the past (the job refuses future event
+        // times); in real time it starts now
+        long start = speed == 1.0 ? nowMillis : nowMillis - (sessionsPerLearner > 0 ? total : 86_400_000L / stepMillis) * stepMillis;
+        this.baseMillis = start - Math.floorMod(start, stepMillis);
+    }
+
+    public static SyntheticStream fromConfig(JobConfig cfg, long stepMillis, long nowMillis) {
+        BenchmarkSpec spec = BenchmarkSpec.parse(ResourceLoader.read(cfg.syntheticSpecPath, JobOptions.SYNTHETIC_SPEC.key()));
+        return new SyntheticStream(spec, cfg.syntheticLearners, cfg.syntheticSessionsPerLearner, cfg.syntheticMissingRate,
+                cfg.syntheticInvalidRate, cfg.syntheticSeed, cfg.syntheticSpeed, stepMillis, nowMillis);
+    }
+
+    public LearnerSimulator simulator(int learner) {
+        return new LearnerSimulator(spec, seed, learner, missingRate, sessionsPerLearner);
+    }
+
+    public static String learnerId(int learner) {
+        return String.format("synthetic-%06d", learner);
+    }
+
+    public static String sessionId(int learner, int session) {
+        return String.format("synthetic-%06d-s%03d", learner, session);
+    }
+
+    /** Parses a synthetic learner id back to its index, or -1. */
+    public static int learnerIndex(String learnerId) {
+        if (!learnerId.startsWith("synthetic-")) {
+            return -1;
+        }
+        try {
+            return Integer.parseInt(learnerId.substring("synthetic-".length()));
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /** The felt class of a learner at every global step (-1 outside its sessions), from the dynamics alone. */
+    public int[] truth(int learner) {
+        if (totalSteps == Long.MAX_VALUE) {
+            throw new IllegalStateException("truth is only kept for bounded streams");
+        }
+        LearnerSimulator sim = simulator(learner);
+        int[] labels = new int[(int) totalSteps];
+        for (int t = 0; t < labels.length; t++) {
+            LearnerSimulator.Step s = sim.stepTo(t);
+            labels[t] = s == null ? -1 : s.felt;
+        }
+        return labels;
+    }
+
+    public long globalStep(long stepStartMillis) {
+        return (stepStartMillis - baseMillis) / stepMillis;
+    }
+}

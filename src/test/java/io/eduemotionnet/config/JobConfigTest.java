@@ -1,0 +1,106 @@
+package io.eduemotionnet.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.util.TimeUtils;
+import org.junit.jupiter.api.Test;
+
+class JobConfigTest {
+
+    private static JobConfig parse(String... args) {
+        return JobConfig.from(JobConfig.merge(new Configuration(), args));
+    }
+
+    @Test
+    void defaultsDescribeTheEmbeddedRun() {
+        JobConfig cfg = parse();
+        assertThat(cfg.source).isEqualTo(JobOptions.SourceType.SYNTHETIC);
+        assertThat(cfg.sink).isEqualTo(JobOptions.SinkType.SUMMARY);
+        assertThat(cfg.device).isEqualTo(JobOptions.Device.CPU);
+        assertThat(cfg.maxBatchSize).isEqualTo(1024);
+    }
+
+    @Test
+    void kafkaBrokersSwitchSourceAndSinksToKafka() {
+        JobConfig cfg = parse("--edu.kafka.bootstrap-servers", "broker:9092");
+        assertThat(cfg.source).isEqualTo(JobOptions.SourceType.KAFKA);
+        assertThat(cfg.sink).isEqualTo(JobOptions.SinkType.KAFKA);
+    }
+
+    @Test
+    void commandLineOverridesTheBaseConfiguration() {
+        Configuration base = new Configuration();
+        base.setString("edu.inference.max-batch-size", "64");
+        JobConfig cfg = JobConfig.from(JobConfig.merge(base, new String[] {"--edu.state.ttl", "2 h"}));
+        assertThat(cfg.maxBatchSize).isEqualTo(64);
+        assertThat(cfg.stateTtl).isEqualTo(Duration.ofHours(2));
+    }
+
+    @Test
+    void wrongValuesFailNamingTheKey() {
+        assertThatThrownBy(() -> parse("--edu.inference.max-batch-size", "0"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("edu.inference.max-batch-size")
+                .hasMessageContaining("between 1 and 65536");
+        assertThatThrownBy(() -> parse("--edu.inference.device", "tpu"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("edu.inference.device");
+        assertThatThrownBy(() -> parse("--edu.ingest.idleness", "soon"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("edu.ingest.idleness");
+        assertThatThrownBy(() -> parse("--edu.synthetic.missing-rate", "0.9"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("edu.synthetic.missing-rate");
+        assertThatThrownBy(() -> parse("--edu.ingest.id-pattern", "[unclosed"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("edu.ingest.id-pattern");
+        assertThatThrownBy(() -> parse("--edu.kafka.starting-offsets", "yesterday"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("edu.kafka.starting-offsets");
+    }
+
+    @Test
+    void missingKafkaBrokersAreNamedWhenKafkaIsAskedFor() {
+        assertThatThrownBy(() -> parse("--edu.source", "kafka"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("edu.kafka.bootstrap-servers")
+                .hasMessageContaining("is required");
+    }
+
+    @Test
+    void unknownJobKeysAndValuelessArgumentsAreRejected() {
+        assertThatThrownBy(() -> parse("--edu.infrence.device", "cpu"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("edu.infrence.device").hasMessageContaining("unknown key");
+        assertThatThrownBy(() -> parse("--edu.state.ttl"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("has no value");
+    }
+
+    /** flink-conf/config.yaml documents every key with the code's default: the two cannot drift. */
+    @Test
+    void configYamlListsEveryKeyWithItsDefault() throws Exception {
+        String yaml = Files.readString(Path.of("flink-conf/config.yaml"));
+        Map<String, String> listed = new HashMap<>();
+        Matcher m = Pattern.compile("(?m)^#?\\s*(edu\\.[a-z0-9.\\-]+):\\s*(.*)$").matcher(yaml);
+        while (m.find()) {
+            listed.put(m.group(1), m.group(2).trim());
+        }
+        for (ConfigOption<?> option : JobOptions.all()) {
+            assertThat(listed).as("flink-conf/config.yaml lists " + option.key()).containsKey(option.key());
+            if (option.hasDefaultValue()) {
+                String text = listed.get(option.key()).replaceAll("^\"|\"$", "");
+                Configuration c = new Configuration();
+                c.setString(option.key(), text);
+                assertThat(normalise(c.get(option))).as(option.key()).isEqualTo(normalise(option.defaultValue()));
+                assertThat(yaml).as(option.key() + " is set, not commented").containsPattern("(?m)^" + Pattern.quote(option.key()) + ":");
+            }
+        }
+        JobConfig.from(JobConfig.merge(new Configuration(), new String[0])); // and the defaults are valid
+    }
+
+    private static Object normalise(Object v) {
+        return v instanceof Duration ? TimeUtils.formatWithHighestUnit((Duration) v) : v;
+    }
+}

@@ -1,0 +1,253 @@
+package io.eduemotionnet.inference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.eduemotionnet.align.AlignedStep;
+import io.eduemotionnet.avro.ConfidenceReport;
+import io.eduemotionnet.avro.DropoutReport;
+import io.eduemotionnet.avro.DropoutStatus;
+import io.eduemotionnet.avro.Modality;
+import io.eduemotionnet.avro.Prediction;
+import io.eduemotionnet.config.JobConfig;
+import io.eduemotionnet.sideoutput.OutputTags;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Collectors;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The TFL operator in a keyed harness on the real RocksDB backend with the shipped ONNX model. */
+class EmotionInferenceOperatorTest {
+    static final String MODEL = "classpath:model/edu_emotionnet.onnx";
+    static ModelInfo info;
+    static long step;
+    private KeyedOneInputStreamOperatorTestHarness<String, AlignedStep, Prediction> harness;
+    private EmotionInferenceOperator operator;
+
+    @BeforeAll
+    static void inspect() {
+        info = OnnxEmotionModel.inspect(MODEL);
+        step = info.stepMillis;
+    }
+
+    static JobConfig config(String... args) {
+        return JobConfig.from(JobConfig.merge(new Configuration(), args));
+    }
+
+    private void open(JobConfig cfg) throws Exception {
+        operator = new EmotionInferenceOperator(cfg, info);
+        harness = new KeyedOneInputStreamOperatorTestHarness<>(operator, s -> s.learnerId, Types.STRING);
+        harness.setStateBackend(new EmbeddedRocksDBStateBackend());
+        harness.open();
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        if (harness != null) {
+            harness.close();
+        }
+    }
+
+    static AlignedStep step(String learner, String session, long index, long seed, boolean... present) {
+        Random r = new Random(seed);
+        AlignedStep s = AlignedStep.empty(learner, session, index * step, (index + 1) * step);
+        for (int m = 0; m < 3; m++) {
+            if (present.length == 0 || present[m]) {
+                float[] v = new float[info.dims[m]];
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = (float) r.nextGaussian() * 0.3f;
+                }
+                s.setEmbedding(m, v);
+                s.counts[m] = 1;
+            }
+        }
+        s.closedAt = System.currentTimeMillis();
+        return s;
+    }
+
+    private void send(AlignedStep s) throws Exception {
+        harness.processElement(s, s.stepEnd - 1);
+    }
+
+    private void watermarkAfter(long index) throws Exception {
+        harness.processWatermark((index + 1) * step - 1);
+    }
+
+    private List<Prediction> predictions() {
+        return harness.extractOutputValues();
+    }
+
+    /** The same steps run straight through the model, carrying the state by hand. */
+    private static List<float[]> direct(List<AlignedStep> steps) throws Exception {
+        List<float[]> out = new ArrayList<>();
+        try (OnnxEmotionModel model = OnnxEmotionModel.open(config(), () -> { })) {
+            OnnxEmotionModel.Batch batch = model.newBatch(1);
+            float[] state = null;
+            for (AlignedStep s : steps) {
+                batch.clear();
+                batch.add(s.embeddings(), state);
+                model.run(batch);
+                state = batch.stateOut.clone();
+                out.add(java.util.Arrays.copyOf(batch.probabilities, info.classes.size()));
+            }
+        }
+        return out;
+    }
+
+    private static float[] probabilities(Prediction p) {
+        float[] out = new float[info.classes.size()];
+        for (int c = 0; c < out.length; c++) {
+            out[c] = p.getProbabilities().get(info.classes.get(c));
+        }
+        return out;
+    }
+
+    @Test
+    void carriesEachLearnersStateFromStepToStep() throws Exception {
+        open(config());
+        List<AlignedStep> steps = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            steps.add(step("learner-a", "s1", t, t, t != 2, true, t % 2 == 0));
+        }
+        for (int t = 0; t < 4; t++) {
+            send(steps.get(t));
+            watermarkAfter(t);
+        }
+        List<Prediction> out = predictions();
+        assertThat(out).hasSize(4);
+        List<float[]> expected = direct(steps);
+        for (int t = 0; t < 4; t++) {
+            assertThat(probabilities(out.get(t))).containsExactly(expected.get(t), org.assertj.core.data.Offset.offset(1e-5f));
+        }
+        // and the carried state matters: the last step alone gives another answer
+        float[] alone = direct(List.of(steps.get(3))).get(0);
+        assertThat(probabilities(out.get(3))).isNotEqualTo(alone);
+        assertThat(operator.sessionStartsCounter().getCount()).isEqualTo(1);
+    }
+
+    @Test
+    void scoresEveryLearnerOfAWatermarkInOneCall() throws Exception {
+        open(config());
+        for (int i = 0; i < 50; i++) {
+            send(step("learner-" + i, "s", 0, i));
+        }
+        assertThat(predictions()).isEmpty(); // nothing before the watermark
+        watermarkAfter(0);
+        assertThat(predictions()).hasSize(50);
+        assertThat(operator.inferenceCallsCounter().getCount()).isEqualTo(1);
+        // the watermark is forwarded after the predictions it covers
+        Object last = harness.getOutput().stream().reduce((a, b) -> b).orElseThrow();
+        assertThat(last).isInstanceOf(Watermark.class);
+    }
+
+    @Test
+    void boundsTheBatchAndKeepsALearnersStepsInOrder() throws Exception {
+        open(config("--edu.inference.max-batch-size", "16"));
+        for (int i = 0; i < 40; i++) {
+            send(step("learner-" + i, "s", 0, i));
+            send(step("learner-" + i, "s", 1, 100 + i));
+        }
+        watermarkAfter(1); // one watermark completes two steps of 40 learners
+        List<Prediction> out = predictions();
+        assertThat(out).hasSize(80);
+        assertThat(operator.inferenceCallsCounter().getCount()).isBetween(5L, 6L); // 80 rows / 16, by step
+        for (int i = 0; i < 40; i++) {
+            String id = "learner-" + i;
+            List<Long> starts = out.stream().filter(p -> p.getLearnerId().equals(id))
+                    .map(p -> p.getStepStart().toEpochMilli()).collect(Collectors.toList());
+            assertThat(starts).containsExactly(0L, step);
+        }
+    }
+
+    @Test
+    void scoresStepsWithoutInputFromTheCarriedStateThenExpiresTheLearner() throws Exception {
+        open(config("--edu.state.max-gap-steps", "2"));
+        send(step("learner-a", "s1", 0, 1));
+        watermarkAfter(0);
+        watermarkAfter(1);
+        watermarkAfter(2);
+        List<Prediction> out = predictions();
+        assertThat(out).hasSize(3);
+        assertThat(out.get(1).getPresent()).isEmpty();
+        assertThat(out.get(1).getMieWeights().getVisual()).isZero();
+        assertThat(out.get(2).getPresent()).isEmpty();
+        watermarkAfter(3); // the third empty step: over the limit, the state is deleted
+        assertThat(predictions()).hasSize(3);
+        assertThat(operator.expirationsCounter().getCount()).isEqualTo(1);
+        send(step("learner-a", "s1", 10, 2));
+        watermarkAfter(10);
+        assertThat(predictions()).hasSize(4);
+        assertThat(operator.sessionStartsCounter().getCount()).isEqualTo(2); // started afresh
+    }
+
+    @Test
+    void aShortGapContinuesTheSessionAndANewSessionIdResetsIt() throws Exception {
+        open(config("--edu.state.max-gap-steps", "5"));
+        send(step("learner-a", "s1", 0, 1));
+        watermarkAfter(0);
+        send(step("learner-a", "s1", 2, 2));
+        watermarkAfter(2); // step 1 (empty) and step 2 in one watermark
+        assertThat(predictions()).extracting(p -> p.getStepStart().toEpochMilli()).containsExactly(0L, step, 2 * step);
+        assertThat(operator.sessionStartsCounter().getCount()).isEqualTo(1);
+        send(step("learner-a", "s2", 3, 3));
+        watermarkAfter(3);
+        assertThat(operator.sessionStartsCounter().getCount()).isEqualTo(2);
+    }
+
+    @Test
+    void stateTtlRemovesInactiveLearners() throws Exception {
+        open(config("--edu.state.ttl", "10 min", "--edu.state.max-gap-steps", "0"));
+        harness.setStateTtlProcessingTime(0);
+        send(step("learner-a", "s1", 0, 1));
+        watermarkAfter(0);
+        harness.setStateTtlProcessingTime(11 * 60_000);
+        send(step("learner-a", "s1", 1, 2));
+        watermarkAfter(1);
+        // the state written at t=0 had expired: step 1 starts the session again
+        assertThat(operator.sessionStartsCounter().getCount()).isEqualTo(2);
+    }
+
+    @Test
+    void reportsDropoutTransitionsAndConfidence() throws Exception {
+        open(config("--edu.output.aligned-steps.path", "file:///tmp/unused"));
+        send(step("learner-a", "s1", 0, 1, true, true, true));
+        watermarkAfter(0);
+        send(step("learner-a", "s1", 1, 2, true, false, true));
+        watermarkAfter(1);
+        send(step("learner-a", "s1", 2, 3, true, false, true));
+        watermarkAfter(2);
+        send(step("learner-a", "s1", 3, 4, true, true, true));
+        watermarkAfter(3);
+        List<DropoutReport> dropouts = harness.getSideOutput(OutputTags.DROPOUT).stream()
+                .map(StreamRecord::getValue).collect(Collectors.toList());
+        assertThat(dropouts).extracting(DropoutReport::getStatus).containsExactly(DropoutStatus.DROPPED, DropoutStatus.RESTORED);
+        assertThat(dropouts).allMatch(d -> d.getModality() == Modality.VISUAL);
+        assertThat(dropouts.get(1).getMissingSteps()).isEqualTo(2);
+        List<ConfidenceReport> confidence = harness.getSideOutput(OutputTags.CONFIDENCE).stream()
+                .map(StreamRecord::getValue).collect(Collectors.toList());
+        assertThat(confidence).hasSize(4);
+        ConfidenceReport second = confidence.get(1);
+        assertThat(second.getMieWeights().getVisual()).isZero();
+        assertThat(second.getMieWeights().getAudio() + second.getMieWeights().getText()).isCloseTo(1f, org.assertj.core.data.Offset.offset(1e-5f));
+        assertThat(second.getTopProbability()).isBetween(0.25f, 1f);
+        assertThat(harness.getSideOutput(OutputTags.ALIGNED_STEPS)).hasSize(4)
+                .extracting(r -> r.getValue().sessionStep).containsExactly(0, 1, 2, 3);
+    }
+
+    @Test
+    void cudaWithoutAGpuFallsBackToCpuAndCountsIt() throws Exception {
+        open(config("--edu.inference.device", "cuda", "--edu.inference.cuda.fallback", "cpu"));
+        assertThat(operator.cudaFallbacksCounter().getCount()).isEqualTo(1);
+        send(step("learner-a", "s1", 0, 1));
+        watermarkAfter(0);
+        assertThat(predictions()).hasSize(1);
+    }
+}
