@@ -18,6 +18,7 @@ import org.apache.flink.connector.datagen.source.GeneratorFunction;
 public class SyntheticRecordGenerator implements GeneratorFunction<Long, RawRecords> {
     private static final long serialVersionUID = 1L;
     private static final RawRecords NOTHING = new RawRecords(new RawRecord[0]);
+    private static final int PACE_EVERY = 50;
 
     /** Kinds of injected anomalies, in the order they are drawn. */
     public enum Anomaly { TRUNCATED, GARBAGE, WRONG_SIZE, NAN, BAD_LEARNER_ID, EMPTY_SESSION_ID, FUTURE_TIME, LATE }
@@ -41,8 +42,8 @@ public class SyntheticRecordGenerator implements GeneratorFunction<Long, RawReco
     public RawRecords map(Long index) throws Exception {
         long t = index / stream.learners;
         int learner = (int) (index % stream.learners);
-        if (learner == 0 && stream.speed > 0) {
-            pace(t);
+        if (stream.speed > 0 && learner % PACE_EVERY == 0) {
+            pace(t, learner);
         }
         LearnerSimulator sim = sims[learner];
         if (sim == null) {
@@ -59,7 +60,7 @@ public class SyntheticRecordGenerator implements GeneratorFunction<Long, RawReco
             if (!step.present[m]) {
                 continue;
             }
-            long eventTime = stream.baseMillis + t * stream.stepMillis + rng.nextLong(stream.stepMillis);
+            long eventTime = stream.baseMillis + t * stream.stepMillis + offsetInStep(learner, rng);
             ModalityEvent event = ModalityEvent.newBuilder()
                     .setSchemaVersion(1)
                     .setLearnerId(SyntheticStream.learnerId(learner))
@@ -75,6 +76,19 @@ public class SyntheticRecordGenerator implements GeneratorFunction<Long, RawReco
             }
         }
         return new RawRecords(out.toArray(new RawRecord[0]));
+    }
+
+    /**
+     * Where in its step an event happened. Replayed, anywhere in the step. Live (speed 1), records
+     * are released at the learner's slot in the step, so events happened up to 250 ms before that:
+     * as with a real stream, nothing arrives before it happened.
+     */
+    private long offsetInStep(int learner, SplittableRandom rng) {
+        if (stream.speed != 1.0) {
+            return rng.nextLong(stream.stepMillis);
+        }
+        long slot = (long) ((double) learner / stream.learners * stream.stepMillis);
+        return Math.max(0, slot - rng.nextLong(250));
     }
 
     private RawRecord record(byte[] value) {
@@ -132,9 +146,14 @@ public class SyntheticRecordGenerator implements GeneratorFunction<Long, RawReco
         return out;
     }
 
-    /** Real-time pacing (speed = event time per wall-clock time): wait until step t is due. */
-    private void pace(long t) throws InterruptedException {
-        long due = wallStart + (long) (t * stream.stepMillis / stream.speed);
+    /**
+     * Pacing (speed = event time per wall-clock time): learners' records are spread over their step,
+     * as a live stream arrives. In real time (speed 1) event time is wall-clock time.
+     */
+    private void pace(long t, int learner) throws InterruptedException {
+        long origin = stream.speed == 1.0 ? stream.baseMillis : wallStart;
+        double position = t + (double) learner / stream.learners;
+        long due = origin + (long) (position * stream.stepMillis / stream.speed);
         long wait = due - System.currentTimeMillis();
         if (wait > 0) {
             Thread.sleep(wait);

@@ -50,6 +50,24 @@ public final class SyntheticStream implements Serializable {
         this.baseMillis = start - Math.floorMod(start, stepMillis);
     }
 
+    private SyntheticStream(SyntheticStream other, long totalSteps) {
+        this.spec = other.spec;
+        this.learners = other.learners;
+        this.sessionsPerLearner = other.sessionsPerLearner;
+        this.missingRate = other.missingRate;
+        this.anomalyRate = other.anomalyRate;
+        this.seed = other.seed;
+        this.speed = other.speed;
+        this.stepMillis = other.stepMillis;
+        this.baseMillis = other.baseMillis;
+        this.totalSteps = totalSteps;
+    }
+
+    /** The same stream cut after the first {@code steps} global steps (benchmarks). */
+    public SyntheticStream limitedTo(long steps) {
+        return new SyntheticStream(this, Math.min(totalSteps, steps));
+    }
+
     public static SyntheticStream fromConfig(JobConfig cfg, long stepMillis, long nowMillis) {
         BenchmarkSpec spec = BenchmarkSpec.parse(ResourceLoader.read(cfg.syntheticSpecPath, JobOptions.SYNTHETIC_SPEC.key()));
         return new SyntheticStream(spec, cfg.syntheticLearners, cfg.syntheticSessionsPerLearner, cfg.syntheticMissingRate,

@@ -1,0 +1,266 @@
+package io.eduemotionnet.benchmark;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.eduemotionnet.EmotionPipeline;
+import io.eduemotionnet.align.AlignedStep;
+import io.eduemotionnet.avro.Prediction;
+import io.eduemotionnet.config.JobConfig;
+import io.eduemotionnet.inference.EmotionInferenceOperator;
+import io.eduemotionnet.inference.ModelInfo;
+import io.eduemotionnet.inference.OnnxEmotionModel;
+import io.eduemotionnet.synthetic.LearnerSimulator;
+import io.eduemotionnet.synthetic.SyntheticStream;
+import java.io.File;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.api.connector.sink2.WriterInitContext;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import io.eduemotionnet.TestClusters;
+
+/**
+ * The benchmark command (not a test): batched inference vs one ONNX call per learner, at 10 000
+ * learners, on the job as it runs (synthetic source, RocksDB, checkpoints). Prints and writes JSON:
+ *
+ * <ul>
+ *   <li>throughput: the stream replayed as fast as possible, predictions/s and events/s;
+ *   <li>latency: the stream at real-time pace, window end (step end, wall clock) to prediction emitted,
+ *       p50/p99;
+ *   <li>RocksDB state bytes per learner: the TFL operator's RocksDB snapshot after one step of every
+ *       learner, divided by the learners.
+ * </ul>
+ *
+ * Run: {@code mvn -q test-compile exec:exec@benchmark -Drun.args="--out target/benchmark.json"}.
+ */
+public final class InferenceBenchmark {
+    private static final int WARM_UP_STEPS = 3;
+
+    private InferenceBenchmark() {}
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> opts = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            opts.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+        }
+        int learners = Integer.parseInt(opts.getOrDefault("learners", "10000"));
+        int replaySteps = Integer.parseInt(opts.getOrDefault("replay-steps", "30"));
+        int liveSteps = Integer.parseInt(opts.getOrDefault("live-steps", "20"));
+        String out = opts.getOrDefault("out", "target/benchmark.json");
+
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("machine", machine());
+        report.put("learners", learners);
+        report.put("missing_rate", 0.2);
+        for (String mode : List.of("batched", "per_learner")) {
+            String batch = mode.equals("batched") ? "1024" : "1";
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("max_batch_size", Integer.parseInt(batch));
+            m.put("throughput", run(learners, replaySteps, 0.0, batch));
+            m.put("latency", run(learners, liveSteps, 1.0, batch));
+            report.put(mode, m);
+            System.out.println(mode + ": " + m);
+        }
+        report.put("rocksdb_state", stateBytes(learners));
+        Map<?, ?> batched = (Map<?, ?>) ((Map<?, ?>) report.get("batched")).get("throughput");
+        Map<?, ?> single = (Map<?, ?>) ((Map<?, ?>) report.get("per_learner")).get("throughput");
+        double speedup = ((Number) batched.get("predictions_per_s")).doubleValue()
+                / ((Number) single.get("predictions_per_s")).doubleValue();
+        report.put("batched_over_per_learner_predictions_per_s", speedup);
+        File file = new File(out);
+        if (file.getParentFile() != null) {
+            file.getParentFile().mkdirs();
+        }
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file, report);
+        print(report);
+        System.out.println("wrote " + file);
+    }
+
+    /** One run of the job; the predictions of the first {@code steps} global steps are measured. */
+    static Map<String, Object> run(int learners, int steps, double speed, String maxBatch) throws Exception {
+        JobConfig cfg = JobConfig.from(JobConfig.merge(new Configuration(), new String[] {
+                "--edu.inference.max-batch-size", maxBatch, "--edu.synthetic.learners", String.valueOf(learners),
+                "--edu.synthetic.missing-rate", "0.2", "--edu.synthetic.invalid-rate", "0", "--edu.synthetic.seed", "5",
+                "--edu.synthetic.speed", String.valueOf(speed)}));
+        ModelInfo model = OnnxEmotionModel.inspect(cfg.modelPath);
+        SyntheticStream stream = SyntheticStream.fromConfig(cfg, model.stepMillis, System.currentTimeMillis()).limitedTo(steps);
+        Configuration conf = TestClusters.configuration();
+        conf.setString("parallelism.default", "2");
+        conf.setString("taskmanager.numberOfTaskSlots", "2");
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        EmotionPipeline.Outputs outputs = EmotionPipeline.build(EmotionPipeline.syntheticSource(env, cfg, model, stream), cfg, model);
+        // live: the first steps are released while the job is still starting; they are not measured
+        long warmUp = speed == 0 ? 0 : WARM_UP_STEPS;
+        Stats.reset(stream.baseMillis + warmUp * stream.stepMillis, stream.baseMillis + steps * stream.stepMillis);
+        outputs.predictions.sinkTo(new StatsSink()).name("benchmark-stats");
+        long start = System.currentTimeMillis();
+        env.execute("benchmark");
+        Stats s = Stats.merged();
+        double seconds = (s.lastEmit - start) / 1000.0;
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("mode", speed == 0 ? "replay, as fast as possible" : "live, real-time pace");
+        r.put("steps", steps);
+        r.put("predictions", s.predictions);
+        r.put("events", s.events);
+        r.put("seconds", round(seconds));
+        if (speed == 0) {
+            r.put("predictions_per_s", Math.round(s.predictions / seconds));
+            r.put("events_per_s", Math.round(s.events / seconds));
+        } else {
+            long[] lat = s.latencies();
+            r.put("latency_ms_p50", percentile(lat, 0.50));
+            r.put("latency_ms_p99", percentile(lat, 0.99));
+            r.put("latency_ms_max", lat.length == 0 ? 0 : lat[lat.length - 1]);
+        }
+        return r;
+    }
+
+    /** RocksDB snapshot bytes of the TFL operator after one step of every learner. */
+    static Map<String, Object> stateBytes(int learners) throws Exception {
+        JobConfig cfg = JobConfig.from(new Configuration());
+        ModelInfo info = OnnxEmotionModel.inspect(cfg.modelPath);
+        SyntheticStream stream = SyntheticStream.fromConfig(cfg, info.stepMillis, System.currentTimeMillis());
+        EmotionInferenceOperator op = new EmotionInferenceOperator(cfg, info);
+        try (KeyedOneInputStreamOperatorTestHarness<String, AlignedStep, Prediction> h =
+                     new KeyedOneInputStreamOperatorTestHarness<>(op, s -> s.learnerId, Types.STRING)) {
+            h.setStateBackend(new EmbeddedRocksDBStateBackend(true));
+            h.open();
+            OperatorSubtaskState empty = h.snapshot(1, 1);
+            SplittableRandom rng = new SplittableRandom(3);
+            for (int i = 0; i < learners; i++) {
+                AlignedStep step = AlignedStep.empty(SyntheticStream.learnerId(i), "s", 0, info.stepMillis);
+                LearnerSimulator sim = stream.simulator(i);
+                LearnerSimulator.Step st = null;
+                for (long t = 0; st == null; t++) {
+                    st = sim.stepTo(t);
+                }
+                for (int m = 0; m < 3; m++) {
+                    step.setEmbedding(m, sim.embedding(m, st, rng));
+                }
+                h.processElement(step, info.stepMillis - 1);
+            }
+            h.processWatermark(info.stepMillis - 1);
+            OperatorSubtaskState full = h.snapshot(2, 2);
+            long bytes = full.getStateSize() - empty.getStateSize();
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("learners", learners);
+            r.put("snapshot_bytes", full.getStateSize());
+            r.put("bytes_per_learner", Math.round((double) bytes / learners));
+            r.put("model_state_floats", info.stateSize);
+            r.put("what", "RocksDB snapshot of the TFL operator (learner state, scheduled timers) after one step of every learner");
+            return r;
+        }
+    }
+
+    static Map<String, Object> machine() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("cores", Runtime.getRuntime().availableProcessors());
+        m.put("max_heap_mb", Runtime.getRuntime().maxMemory() >> 20);
+        m.put("java", System.getProperty("java.version"));
+        m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    m.put("cpu", line.substring(line.indexOf(':') + 1).trim());
+                    break;
+                }
+            }
+        } catch (Exception e) {
+            m.put("cpu", ManagementFactory.getOperatingSystemMXBean().getArch());
+        }
+        return m;
+    }
+
+    static long percentile(long[] sorted, double q) {
+        return sorted.length == 0 ? 0 : sorted[(int) Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+    }
+
+    static double round(double v) {
+        return Math.round(v * 10) / 10.0;
+    }
+
+    static void print(Map<String, Object> report) throws Exception {
+        System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
+    }
+
+    /** Collects what the measured predictions say (same JVM as the MiniCluster). */
+    static final class Stats {
+        static final ConcurrentLinkedQueue<Stats> ALL = new ConcurrentLinkedQueue<>();
+        static volatile long measuredFrom;
+        static volatile long measuredUntil;
+        long predictions;
+        long events;
+        long lastEmit;
+        final List<Long> latency = new ArrayList<>();
+
+        static void reset(long firstStepStart, long stepEndLimit) {
+            ALL.clear();
+            measuredFrom = firstStepStart;
+            measuredUntil = stepEndLimit;
+        }
+
+        static Stats merged() {
+            Stats m = new Stats();
+            for (Stats s : ALL) {
+                m.predictions += s.predictions;
+                m.events += s.events;
+                m.lastEmit = Math.max(m.lastEmit, s.lastEmit);
+                m.latency.addAll(s.latency);
+            }
+            return m;
+        }
+
+        long[] latencies() {
+            long[] a = latency.stream().mapToLong(Long::longValue).toArray();
+            Arrays.sort(a);
+            return a;
+        }
+    }
+
+    /** Counts predictions of the measured steps, their events, and window end to emission latency. */
+    static final class StatsSink implements Sink<Prediction> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public SinkWriter<Prediction> createWriter(WriterInitContext context) {
+            Stats stats = new Stats();
+            Stats.ALL.add(stats);
+            return new SinkWriter<>() {
+                @Override
+                public void write(Prediction p, Context context) {
+                    long end = p.getStepEnd().toEpochMilli();
+                    if (end > Stats.measuredUntil || p.getStepStart().toEpochMilli() < Stats.measuredFrom) {
+                        return; // warm-up, or steps after the measured ones (the end-of-stream gap rule, not load)
+                    }
+                    long emit = p.getEmitTime().toEpochMilli();
+                    stats.predictions++;
+                    stats.events += p.getPresent().size(); // the synthetic source sends one event per present modality
+                    stats.lastEmit = Math.max(stats.lastEmit, emit);
+                    stats.latency.add(emit - end);
+                }
+
+                @Override
+                public void flush(boolean endOfInput) {
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+        }
+    }
+}
