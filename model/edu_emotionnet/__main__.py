@@ -149,7 +149,8 @@ def cmd_evaluate(args) -> None:
         cfg = EvalConfig(seeds=2, test_learners=40, workers=args.workers,
                          train=TrainConfig(epochs=1, sessions_per_epoch=64))
     report = run(args.spec, cfg, log=_log)
-    write(report, Path(args.out_dir))
+    # the full run also refreshes the results section of model/README.md; a quick run never does
+    write(report, Path(args.out_dir), None if args.quick else MODEL_DIR / "README.md")
     _log(f"wrote {args.out_dir}/evaluation.json and evaluation.md in {report['run']['wall_seconds'] / 60:.1f} min")
     for k, v in (report.get("targets") or {}).get("met", {}).items():
         _log(f"  target {k}: {'met' if v else 'NOT met'}")

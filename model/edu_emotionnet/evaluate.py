@@ -233,10 +233,12 @@ def targets(results: dict, mie_corr: dict, rates) -> dict:
     return out
 
 
-def write(report: dict, out_dir: Path) -> None:
-    from .report import write_markdown, write_plots
+def write(report: dict, out_dir: Path, readme: Path | None = None) -> None:
+    from .report import update_readme, write_markdown, write_plots
 
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "evaluation.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     plots = write_plots(report, out_dir)
     (out_dir / "evaluation.md").write_text(write_markdown(report, plots), encoding="utf-8")
+    if readme is not None:
+        update_readme(report, readme)

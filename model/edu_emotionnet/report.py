@@ -156,3 +156,57 @@ def write_markdown(report: dict, plots: dict) -> str:
         if key in plots:
             lines += [f"## {title}", "", f"![{title}]({plots[key]})", ""]
     return "\n".join(lines)
+
+
+README_START = "<!-- results:start (written by `python3 -m edu_emotionnet evaluate`) -->"
+README_END = "<!-- results:end -->"
+
+
+def results_section(report: dict) -> str:
+    """The headline tables for model/README.md, from the evaluation JSON."""
+    res = report["results"]
+    keys = [f"{r:.1f}" for r in report["config"]["rates"]]
+    lines = [
+        README_START,
+        f"Measured by `cd model && /usr/bin/python3 -m edu_emotionnet evaluate` on {report['run']['machine']['cpu']} "
+        f"({report['run']['machine']['cores']} cores) in {report['run']['wall_seconds'] / 60:.1f} min; "
+        f"{report['config']['seeds']} seeds, mean ± std. Full report: [reports/evaluation.md](reports/evaluation.md).",
+        "",
+        "| macro-F1 | " + " | ".join(f"{int(float(k) * 100)} % missing" for k in keys) + " |",
+        "| --- | " + " | ".join("---" for _ in keys) + " |",
+    ]
+    for name in res:
+        lines.append(f"| {SYSTEM_NAMES.get(name, name)} | " + " | ".join(_fmt(res[name][k]["macro_f1"]) for k in keys) + " |")
+    t = report.get("targets") or {}
+    if t:
+        hi = keys[-1]
+        lines += ["", "Targets of the model issue, as measured:", ""]
+        lines.append(f"- macro-F1 ≥ 0.93 × oracle at 0 %: **{t['macro_f1_vs_oracle_at_0']:.3f}** × oracle")
+        lines.append(f"- macro-F1 ≥ 0.93 × oracle at {int(float(hi) * 100)} %: **{t[f'macro_f1_vs_oracle_at_{hi}']:.3f}** × oracle")
+        lines.append(f"- accuracy drop 0 → {int(float(hi) * 100)} % ≤ 3 points: **{t[f'accuracy_drop_points_0_to_{hi}']:.2f}** points")
+        best = t.get(f"best_other_macro_f1_at_{hi}")
+        if best:
+            edu = res["edu_emotionnet"][hi]["macro_f1"]["mean"]
+            lines.append(f"- above every ablation and baseline at {int(float(hi) * 100)} %: Edu-EmotionNet {edu:.3f}, "
+                         f"best other {SYSTEM_NAMES.get(best[0], best[0])} {best[1]:.3f} — "
+                         f"**{'met' if t['met'][f'above_all_ablations_and_baselines_at_{hi}'] else 'not met'}**")
+        mc = report.get("mie_noise_correlation") or {}
+        if mc:
+            lines.append("- MIE weight falls as injected noise rises (correlation < 0): "
+                         + ", ".join(f"{m} {c['mean']:.2f}" for m, c in mc.items())
+                         + f" — **{'met' if t['met']['mie_weight_falls_with_noise'] else 'not met'}**")
+    lines.append(README_END)
+    return "\n".join(lines)
+
+
+def update_readme(report: dict, readme: Path) -> bool:
+    """Replace the results section of model/README.md; False when the markers are missing."""
+    if not readme.exists():
+        return False
+    text = readme.read_text(encoding="utf-8")
+    if README_START not in text or README_END not in text:
+        return False
+    before = text[: text.index(README_START)]
+    after = text[text.index(README_END) + len(README_END):]
+    readme.write_text(before + results_section(report) + after, encoding="utf-8")
+    return True
