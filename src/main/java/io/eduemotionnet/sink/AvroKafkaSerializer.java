@@ -37,7 +37,9 @@ public class AvroKafkaSerializer<T extends SpecificRecord> implements KafkaRecor
             byte[] value = new byte[buf.remaining()];
             buf.get(value);
             String k = key.apply(element);
-            return new ProducerRecord<>(topic, null, timestamp, k == null ? null : k.getBytes(StandardCharsets.UTF_8), value);
+            // dead letters carry no event time (Long.MIN_VALUE): let the broker stamp them
+            Long ts = timestamp == null || timestamp < 0 ? null : timestamp;
+            return new ProducerRecord<>(topic, null, ts, k == null ? null : k.getBytes(StandardCharsets.UTF_8), value);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
