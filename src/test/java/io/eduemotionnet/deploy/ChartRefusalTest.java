@@ -88,6 +88,15 @@ class ChartRefusalTest {
         assertThat(message).as(what).contains("edu-emotionnet: ").contains(reason);
     }
 
+    /** values.schema.json: a misspelt key fails instead of being ignored (gpu.enable would leave the GPU off). */
+    @Test
+    void misspeltKeysAreRefused() {
+        assertThat(Chart.refusal(Chart.ci("kafka"), Chart.valuesFile("gpu: {enable: true}")))
+                .contains("gpu: Additional property enable is not allowed");
+        assertThat(Chart.refusal(Chart.ci("kafka"), Chart.valuesFile("kafka: {bootstrapServer: kafka:9092}")))
+                .contains("kafka: Additional property bootstrapServer is not allowed");
+    }
+
     /** The refusals are not blanket ones: the same keys with good values render. */
     @Test
     void theRefusedKeysRenderWithGoodValues() {
