@@ -34,7 +34,9 @@ echo "building the job jar (ONNX Runtime provided) ..."
 jar_file=$(ls target/edu-emotionnet-streaming-[0-9]*.jar)
 version=${jar_file#target/edu-emotionnet-streaming-}
 version=${version%.jar}
-if jar tf "$jar_file" | grep -q '^ai/onnxruntime/'; then
+jar_tool=$(command -v jar || echo "${JAVA_HOME:-/usr}/bin/jar")
+# grep without -q reads the whole listing: with -q, jar could die of SIGPIPE and pipefail hide the match
+if "$jar_tool" tf "$jar_file" | grep '^ai/onnxruntime/' >/dev/null; then
   echo "$jar_file contains ONNX Runtime; it must be built with -Donnxruntime.scope=provided" >&2
   exit 1
 fi

@@ -41,7 +41,6 @@ helm.sh/chart: {{ include "edu-emotionnet.chart" . }}
 {{- end }}
 {{- end }}
 
-
 {{/* The image: the CUDA variant when gpu.enabled (validate makes sure it is set). */}}
 {{- define "edu-emotionnet.image" -}}
 {{- if .Values.gpu.enabled }}
@@ -93,26 +92,26 @@ Flink configuration keys the chart derives from first-class values: setting them
 flinkConfiguration would silently fight the chart, so validate refuses that.
 */}}
 {{- define "edu-emotionnet.managedKeys" -}}
-edu.kafka.bootstrap-servers: kafka.bootstrapServers
-edu.kafka.properties-file: kafka.clientPropertiesSecret
-edu.model.path: model.source
-edu.inference.device: gpu.enabled
-edu.inference.cuda.fallback: gpu.fallback
-edu.source: source
-edu.sink: source
-execution.checkpointing.dir: checkpointing.checkpointDir
-execution.checkpointing.savepoint-dir: checkpointing.savepointDir
-execution.checkpointing.interval: checkpointing.interval
-high-availability.type: highAvailability.enabled
-high-availability.storageDir: highAvailability.storageDir
-taskmanager.numberOfTaskSlots: taskManager.slots
-taskmanager.memory.task.off-heap.size: taskManager.taskOffHeap
-pipeline.max-parallelism: job.maxParallelism
-metrics.reporter.prom.port: metrics.port
-metrics.reporter.prom.factory.class: metrics.port
-classloader.parent-first-patterns.additional: the image (ONNX Runtime must load parent-first from lib/)
-s3.endpoint: s3.endpoint
-s3.path.style.access: s3.pathStyleAccess
+edu.kafka.bootstrap-servers: from kafka.bootstrapServers
+edu.kafka.properties-file: from kafka.clientPropertiesSecret
+edu.model.path: from model.source
+edu.inference.device: from gpu.enabled
+edu.inference.cuda.fallback: from gpu.fallback
+edu.source: from source
+edu.sink: from source
+execution.checkpointing.dir: from checkpointing.baseDir or checkpointing.checkpointDir
+execution.checkpointing.savepoint-dir: from checkpointing.baseDir or checkpointing.savepointDir
+execution.checkpointing.interval: from checkpointing.interval
+high-availability.type: from highAvailability.enabled
+high-availability.storageDir: from highAvailability.storageDir or checkpointing.baseDir
+taskmanager.numberOfTaskSlots: from taskManager.slots
+taskmanager.memory.task.off-heap.size: from taskManager.taskOffHeap
+pipeline.max-parallelism: from job.maxParallelism
+metrics.reporter.prom.port: from metrics.port
+metrics.reporter.prom.factory.class: the PodMonitor scrapes this reporter
+classloader.parent-first-patterns.additional: ONNX Runtime must load parent-first, once, from lib/
+s3.endpoint: from s3.endpoint
+s3.path.style.access: from s3.pathStyleAccess
 {{- end }}
 
 {{/* A Flink configuration value as a string; whole numbers stay whole (Helm reads numbers as floats). */}}

@@ -102,7 +102,7 @@ first by flinkdeployment.yaml, so `helm install/upgrade/template/lint` stop befo
 {{- end }}
 {{- range $key, $_ := merge (dict) $v.config $v.flinkConfiguration }}
 {{- if hasKey $managed $key }}
-{{- fail (printf "%s%s is set by the chart from %s; change that value instead of setting the key" $p $key (get $managed $key)) }}
+{{- fail (printf "%s%s is set by the chart (%s); remove it from config and flinkConfiguration" $p $key (get $managed $key)) }}
 {{- end }}
 {{- if regexMatch "(?i)(password|secret|access-key|access\\.key|account\\.key|sasl\\.jaas|token)" $key }}
 {{- fail (printf "%s%s looks like a credential: never put credentials in values (they end up in the FlinkDeployment); use kafka.clientPropertiesSecret or s3.credentialsSecret" $p $key) }}
