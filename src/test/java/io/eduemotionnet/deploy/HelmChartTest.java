@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.marcnuri.helm.LintResult;
 import io.eduemotionnet.config.JobConfig;
 import io.eduemotionnet.config.JobOptions;
@@ -355,7 +356,7 @@ class HelmChartTest {
         assertThat(dashboard.path("metadata").path("labels").path("grafana_dashboard").asText()).isEqualTo("1");
         String json = dashboard.path("data").path("edu-emotionnet.json").asText();
         assertThat(json.strip()).isEqualTo(Files.readString(Chart.DIR.resolve("files/dashboard.json")).strip());
-        assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(json).isObject()).isTrue();
+        assertThat(new ObjectMapper().readTree(json).isObject()).isTrue();
     }
 
     /** Whatever files/ holds at merge time is what the objects carry (the files here may be placeholders). */
