@@ -24,15 +24,20 @@ esac
 mvn=(${MVN:-mvn} -q -B -Dstyle.color=never)
 ort=(dependency:copy-dependencies -DincludeGroupIds=com.microsoft.onnxruntime -Dmdep.stripVersion=true)
 
-# A leftover jar from a plain `mvn package` (ONNX Runtime inside) would be re-shaded as it is:
-# maven-jar-plugin keeps a jar it thinks is up to date. Remove it so the provided build is real.
-rm -f target/edu-emotionnet-streaming-*.jar target/original-edu-emotionnet-streaming-*.jar
+# Build in a copy of the sources under target/docker/build: a fresh directory, so no stale jar from an
+# earlier `mvn package` (ONNX Runtime inside) is re-shaded, and the project's own target/classes are
+# never rewritten (the deployment tests run this script while the test JVM loads classes from there).
 rm -rf target/docker
+build=target/docker/build
+mkdir -p "$build/model/benchmark"
+cp -r pom.xml src avro "$build/"
+cp model/edu_emotionnet.onnx "$build/model/"
+cp model/benchmark/spec.json "$build/model/benchmark/"
 
 echo "building the job jar (ONNX Runtime provided) ..."
-"${mvn[@]}" -DskipTests -Dmaven.test.skip=true -Donnxruntime.scope=provided package
-jar_file=$(ls target/edu-emotionnet-streaming-[0-9]*.jar)
-version=${jar_file#target/edu-emotionnet-streaming-}
+"${mvn[@]}" -f "$build/pom.xml" -DskipTests -Dmaven.test.skip=true -Donnxruntime.scope=provided package
+jar_file=$(ls "$build"/target/edu-emotionnet-streaming-[0-9]*.jar)
+version=${jar_file#"$build"/target/edu-emotionnet-streaming-}
 version=${version%.jar}
 jar_tool=$(command -v jar || echo "${JAVA_HOME:-/usr}/bin/jar")
 # grep without -q reads the whole listing: with -q, jar could die of SIGPIPE and pipefail hide the match
@@ -50,7 +55,7 @@ for variant in $variants; do
   profile=()
   [ "$variant" = cuda ] && profile=(-Pcuda)
   echo "copying ONNX Runtime ($variant) ..."
-  "${mvn[@]}" "${profile[@]}" -Donnxruntime.scope=provided "${ort[@]}" -DoutputDirectory="$context/lib"
+  "${mvn[@]}" -f "$build/pom.xml" "${profile[@]}" -Donnxruntime.scope=provided "${ort[@]}" -DoutputDirectory="$PWD/$context/lib"
 done
 
 echo "build contexts ready:"

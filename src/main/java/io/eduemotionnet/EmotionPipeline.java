@@ -71,7 +71,9 @@ public final class EmotionPipeline {
         SingleOutputStreamOperator<EmbeddingEvent> events = validate(decoded);
         SingleOutputStreamOperator<AlignedStep> steps = align(events, cfg, model);
         SingleOutputStreamOperator<Prediction> predictions = infer(steps, cfg, model);
+        // late: events the windows found late, and steps that came after their slot was scored
         DataStream<LateEvent> late = steps.getSideOutput(OutputTags.LATE_EVENTS)
+                .union(predictions.getSideOutput(OutputTags.LATE_EVENTS))
                 .process(new LateEvents()).name("late-events").uid("late-events");
         return new Outputs(predictions, late, events.getSideOutput(OutputTags.DEAD_LETTERS));
     }

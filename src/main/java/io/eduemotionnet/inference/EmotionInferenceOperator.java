@@ -8,6 +8,7 @@ import io.eduemotionnet.avro.Modality;
 import io.eduemotionnet.avro.ModalityWeights;
 import io.eduemotionnet.avro.Prediction;
 import io.eduemotionnet.config.JobConfig;
+import io.eduemotionnet.ingest.EmbeddingEvent;
 import io.eduemotionnet.metrics.EmotionMetrics;
 import io.eduemotionnet.sideoutput.OutputTags;
 import java.time.Instant;
@@ -35,6 +36,8 @@ import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.api.operators.Triggerable;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The TFL operator: keeps each learner's carried model state in keyed state (RocksDB) and scores
@@ -51,11 +54,16 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * learner's state (the session is over; counted in eduStateExpirations) and a later event starts
  * afresh. A new session id also starts afresh. Processing-time TTL ({@code edu.state.ttl}) bounds how
  * long any state is kept.
+ *
+ * <p>A step that arrives after its slot was already scored (its source partition was idle longer than
+ * {@code edu.ingest.idleness}, so event time moved on without it) cannot rewind the learner's
+ * timeline: its pooled inputs go to the late-events output and are counted (eduStepsAfterScoring).
  */
 public class EmotionInferenceOperator extends AbstractStreamOperator<Prediction>
         implements OneInputStreamOperator<AlignedStep, Prediction>, Triggerable<String, VoidNamespace> {
     private static final long serialVersionUID = 1L;
     private static final Modality[] MODALITIES = Modality.values();
+    private static final Logger LOG = LoggerFactory.getLogger(EmotionInferenceOperator.class);
 
     private final JobConfig config;
     private final ModelInfo info;
@@ -85,6 +93,7 @@ public class EmotionInferenceOperator extends AbstractStreamOperator<Prediction>
     private transient long latestStep;
     private transient int learnersInLatestStep;
     private transient volatile int activeLearners;
+    private transient boolean warnedIncompatible;
 
     public EmotionInferenceOperator(JobConfig config, ModelInfo info) {
         this.config = config;
@@ -142,9 +151,17 @@ public class EmotionInferenceOperator extends AbstractStreamOperator<Prediction>
         AlignedStep step = record.getValue();
         LearnerState learner = learners.value();
         if (learner != null && learner.sessionId.equals(step.sessionId) && step.stepStart <= learner.lastStepStart) {
-            // a window fired again for a step already scored: cannot happen with the timer at
-            // step end + allowed lateness (the window drops later events as late), kept as a guard
+            // The step was already scored (as a step without input): its events come from a source
+            // partition that was idle for longer than edu.ingest.idleness, so event time moved on
+            // without it. The learner's timeline cannot be rewound: its pooled inputs go to the
+            // late-events output, like events the window stage finds late.
             stepsAfterScoring.inc();
+            for (int m = 0; m < 3; m++) {
+                if (step.present(m)) {
+                    output.collect(OutputTags.LATE_EVENTS, new StreamRecord<>(new EmbeddingEvent(step.learnerId,
+                            step.sessionId, m, step.stepStart, step.embedding(m), step.meanQuality[m], 1), record.getTimestamp()));
+                }
+            }
             return;
         }
         pending.put(step.stepStart, step);
@@ -177,7 +194,8 @@ public class EmotionInferenceOperator extends AbstractStreamOperator<Prediction>
             step = AlignedStep.empty(key, learner.sessionId, stepStart, stepStart + info.stepMillis);
         }
         boolean fresh = learner == null || !learner.sessionId.equals(step.sessionId)
-                || step.stepStart != learner.lastStepStart + info.stepMillis;
+                || step.stepStart != learner.lastStepStart + info.stepMillis
+                || !compatible(learner);
         if (fresh) {
             learner = LearnerState.start(step.sessionId, step.stepStart);
             sessionStarts.inc();
@@ -188,6 +206,20 @@ public class EmotionInferenceOperator extends AbstractStreamOperator<Prediction>
             flush();
             setCurrentKey(key);
         }
+    }
+
+    /** State restored from a model with another state layout cannot be continued: start afresh. */
+    private boolean compatible(LearnerState learner) {
+        if (learner.modelState != null && learner.modelState.length == info.stateSize) {
+            return true;
+        }
+        if (!warnedIncompatible) {
+            warnedIncompatible = true;
+            LOG.warn("learner state of {} floats does not fit the model's {} (a model with another state layout was "
+                    + "deployed over restored state): such learners start afresh",
+                    learner.modelState == null ? 0 : learner.modelState.length, info.stateSize);
+        }
+        return false;
     }
 
     @Override

@@ -243,6 +243,20 @@ class EmotionInferenceOperatorTest {
     }
 
     @Test
+    void aStepArrivingAfterItsSlotWasScoredGoesToTheLateOutput() throws Exception {
+        open(config());
+        send(step("learner-a", "s1", 0, 1));
+        watermarkAfter(0);
+        watermarkAfter(1); // step 1 scored without input (its partition was idle, say)
+        send(step("learner-a", "s1", 1, 2, true, false, true)); // ... then its events arrive after all
+        watermarkAfter(2);
+        assertThat(predictions()).extracting(p -> p.getPresent().size()).containsExactly(3, 0, 0);
+        assertThat(harness.getSideOutput(OutputTags.LATE_EVENTS)).extracting(r -> r.getValue().modality)
+                .containsExactly(0, 2);
+        assertThat(harness.getSideOutput(OutputTags.LATE_EVENTS)).allMatch(r -> r.getValue().eventTime == step);
+    }
+
+    @Test
     void cudaWithoutAGpuFallsBackToCpuAndCountsIt() throws Exception {
         open(config("--edu.inference.device", "cuda", "--edu.inference.cuda.fallback", "cpu"));
         assertThat(operator.cudaFallbacksCounter().getCount()).isEqualTo(1);
