@@ -149,21 +149,6 @@ public class EmotionInferenceOperator extends AbstractStreamOperator<Prediction>
     @Override
     public void processElement(StreamRecord<AlignedStep> record) throws Exception {
         AlignedStep step = record.getValue();
-        LearnerState learner = learners.value();
-        if (learner != null && learner.sessionId.equals(step.sessionId) && step.stepStart <= learner.lastStepStart) {
-            // The step was already scored (as a step without input): its events come from a source
-            // partition that was idle for longer than edu.ingest.idleness, so event time moved on
-            // without it. The learner's timeline cannot be rewound: its pooled inputs go to the
-            // late-events output, like events the window stage finds late.
-            stepsAfterScoring.inc();
-            for (int m = 0; m < 3; m++) {
-                if (step.present(m)) {
-                    output.collect(OutputTags.LATE_EVENTS, new StreamRecord<>(new EmbeddingEvent(step.learnerId,
-                            step.sessionId, m, step.stepStart, step.embedding(m), step.meanQuality[m], 1), record.getTimestamp()));
-                }
-            }
-            return;
-        }
         pending.put(step.stepStart, step);
         timers.registerEventTimeTimer(VoidNamespace.INSTANCE, fireTime(step.stepStart));
     }
@@ -180,6 +165,10 @@ public class EmotionInferenceOperator extends AbstractStreamOperator<Prediction>
         LearnerState learner = learners.value();
         if (step != null) {
             pending.remove(stepStart);
+            if (learner != null && learner.sessionId.equals(step.sessionId) && step.stepStart <= learner.lastStepStart) {
+                toLateOutput(step, timer.getTimestamp());
+                return;
+            }
         } else {
             boolean continues = learner != null && learner.lastStepStart == stepStart - info.stepMillis;
             if (!continues) {
@@ -205,6 +194,22 @@ public class EmotionInferenceOperator extends AbstractStreamOperator<Prediction>
         if (batch.isFull()) {
             flush();
             setCurrentKey(key);
+        }
+    }
+
+    /**
+     * The step was already scored (as a step without input): its events come from a source partition
+     * that was idle for longer than edu.ingest.idleness, so event time moved on without it. The
+     * learner's timeline cannot be rewound: its pooled inputs go to the late-events output, like events
+     * the window stage finds late.
+     */
+    private void toLateOutput(AlignedStep step, long timestamp) {
+        stepsAfterScoring.inc();
+        for (int m = 0; m < 3; m++) {
+            if (step.present(m)) {
+                output.collect(OutputTags.LATE_EVENTS, new StreamRecord<>(new EmbeddingEvent(step.learnerId,
+                        step.sessionId, m, step.stepStart, step.embedding(m), step.meanQuality[m], 1), timestamp));
+            }
         }
     }
 

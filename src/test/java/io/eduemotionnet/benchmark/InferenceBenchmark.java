@@ -49,6 +49,7 @@ import io.eduemotionnet.TestClusters;
  */
 public final class InferenceBenchmark {
     private static final int WARM_UP_STEPS = 3;
+    private static final int STATE_STEPS = 6;
 
     private InferenceBenchmark() {}
 
@@ -60,8 +61,13 @@ public final class InferenceBenchmark {
         int learners = Integer.parseInt(opts.getOrDefault("learners", "10000"));
         int replaySteps = Integer.parseInt(opts.getOrDefault("replay-steps", "30"));
         int liveSteps = Integer.parseInt(opts.getOrDefault("live-steps", "20"));
+        int operatorSteps = Integer.parseInt(opts.getOrDefault("operator-steps", "10"));
         String out = opts.getOrDefault("out", "target/benchmark.json");
 
+        if ("operator".equals(opts.get("only"))) {
+            System.out.println(operatorThroughput(learners, operatorSteps, opts.getOrDefault("batch", "1024")));
+            return;
+        }
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("machine", machine());
         report.put("learners", learners);
@@ -71,6 +77,8 @@ public final class InferenceBenchmark {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("max_batch_size", Integer.parseInt(batch));
             m.put("throughput", run(learners, replaySteps, 0.0, batch));
+            m.put("inference_operator", operatorThroughput(learners, operatorSteps, batch));
+            m.put("onnx_runtime_only", onnxOnly(Integer.parseInt(batch)));
             m.put("latency", run(learners, liveSteps, 1.0, batch));
             report.put(mode, m);
             System.out.println(mode + ": " + m);
@@ -81,6 +89,8 @@ public final class InferenceBenchmark {
         double speedup = ((Number) batched.get("predictions_per_s")).doubleValue()
                 / ((Number) single.get("predictions_per_s")).doubleValue();
         report.put("batched_over_per_learner_predictions_per_s", speedup);
+        report.put("batched_over_per_learner_inference_operator", ratio(report, "inference_operator", "predictions_per_s"));
+        report.put("batched_over_per_learner_onnx_runtime_only", ratio(report, "onnx_runtime_only", "rows_per_s"));
         File file = new File(out);
         if (file.getParentFile() != null) {
             file.getParentFile().mkdirs();
@@ -99,6 +109,7 @@ public final class InferenceBenchmark {
         ModelInfo model = OnnxEmotionModel.inspect(cfg.modelPath);
         SyntheticStream stream = SyntheticStream.fromConfig(cfg, model.stepMillis, System.currentTimeMillis()).limitedTo(steps);
         Configuration conf = TestClusters.configuration();
+        conf.setString("execution.checkpointing.interval", "10 s");
         conf.setString("parallelism.default", "2");
         conf.setString("taskmanager.numberOfTaskSlots", "2");
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
@@ -107,8 +118,12 @@ public final class InferenceBenchmark {
         long warmUp = speed == 0 ? 0 : WARM_UP_STEPS;
         Stats.reset(stream.baseMillis + warmUp * stream.stepMillis, stream.baseMillis + steps * stream.stepMillis);
         outputs.predictions.sinkTo(new StatsSink()).name("benchmark-stats");
+        com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        long cpu0 = os.getProcessCpuTime();
         long start = System.currentTimeMillis();
         env.execute("benchmark");
+        long cpuNanos = os.getProcessCpuTime() - cpu0;
         Stats s = Stats.merged();
         double seconds = (s.lastEmit - start) / 1000.0;
         Map<String, Object> r = new LinkedHashMap<>();
@@ -120,11 +135,128 @@ public final class InferenceBenchmark {
         if (speed == 0) {
             r.put("predictions_per_s", Math.round(s.predictions / seconds));
             r.put("events_per_s", Math.round(s.events / seconds));
+            // the whole process (source, windows, state, inference, sinks), start-up and end included
+            r.put("cpu_microseconds_per_prediction", Math.round(cpuNanos / 1000.0 / s.predictions));
         } else {
             long[] lat = s.latencies();
             r.put("latency_ms_p50", percentile(lat, 0.50));
             r.put("latency_ms_p99", percentile(lat, 0.99));
             r.put("latency_ms_max", lat.length == 0 ? 0 : lat[lat.length - 1]);
+        }
+        return r;
+    }
+
+    /** A simulated learner's embeddings at its first step in a session (null where missing). */
+    static float[][] firstStepInputs(SyntheticStream stream, int learner, SplittableRandom rng) {
+        LearnerSimulator sim = stream.simulator(learner);
+        LearnerSimulator.Step st = null;
+        for (long t = 0; st == null; t++) {
+            st = sim.stepTo(t);
+        }
+        float[][] in = new float[3][];
+        for (int m = 0; m < 3; m++) {
+            in[m] = st.present[m] ? sim.embedding(m, st, rng) : null;
+        }
+        return in;
+    }
+
+    /** Bytes of one learner's state value as Flink serializes it into RocksDB (before compression). */
+    static int serializedSize(ModelInfo info) throws Exception {
+        io.eduemotionnet.inference.LearnerState state = new io.eduemotionnet.inference.LearnerState();
+        state.sessionId = "synthetic-000001-s000";
+        state.modelState = new float[info.stateSize];
+        var serializer = org.apache.flink.api.common.typeinfo.TypeInformation.of(io.eduemotionnet.inference.LearnerState.class)
+                .createSerializer(new org.apache.flink.api.common.serialization.SerializerConfigImpl());
+        var out = new org.apache.flink.core.memory.DataOutputSerializer(8192);
+        serializer.serialize(state, out);
+        return out.length();
+    }
+
+    static double ratio(Map<String, Object> report, String part, String key) {
+        Map<?, ?> b = (Map<?, ?>) ((Map<?, ?>) report.get("batched")).get(part);
+        Map<?, ?> p = (Map<?, ?>) ((Map<?, ?>) report.get("per_learner")).get(part);
+        return ((Number) b.get(key)).doubleValue() / ((Number) p.get(key)).doubleValue();
+    }
+
+    /**
+     * The stage batching changes, alone: the TFL operator (keyed state in RocksDB, timers, the ONNX call,
+     * outputs) fed every learner's pooled step, one watermark per step, in a harness.
+     */
+    static Map<String, Object> operatorThroughput(int learners, int steps, String maxBatch) throws Exception {
+        JobConfig cfg = JobConfig.from(JobConfig.merge(new Configuration(), new String[] {"--edu.inference.max-batch-size", maxBatch}));
+        ModelInfo info = OnnxEmotionModel.inspect(cfg.modelPath);
+        SyntheticStream stream = SyntheticStream.fromConfig(cfg, info.stepMillis, System.currentTimeMillis());
+        float[][][] inputs = new float[256][][]; // a pool of real pooled steps, reused across learners
+        SplittableRandom rng = new SplittableRandom(7);
+        for (int i = 0; i < inputs.length; i++) {
+            inputs[i] = firstStepInputs(stream, i, rng);
+        }
+        EmotionInferenceOperator op = new EmotionInferenceOperator(cfg, info);
+        long predictions = 0;
+        long start;
+        try (KeyedOneInputStreamOperatorTestHarness<String, AlignedStep, Prediction> h =
+                     new KeyedOneInputStreamOperatorTestHarness<>(op, s -> s.learnerId, Types.STRING)) {
+            h.setStateBackend(rocksDb());
+            h.open();
+            start = System.nanoTime();
+            for (int t = 0; t < steps; t++) {
+                for (int i = 0; i < learners; i++) {
+                    AlignedStep step = AlignedStep.empty(SyntheticStream.learnerId(i), "s", t * info.stepMillis, (t + 1) * info.stepMillis);
+                    float[][] in = inputs[(i * 31 + t) % inputs.length];
+                    for (int m = 0; m < 3; m++) {
+                        step.setEmbedding(m, in[m]);
+                    }
+                    h.processElement(step, step.stepEnd - 1);
+                }
+                h.processWatermark((t + 1) * info.stepMillis - 1);
+                predictions += h.getOutput().stream().filter(o -> o instanceof org.apache.flink.streaming.runtime.streamrecord.StreamRecord).count();
+                h.getOutput().clear();
+                for (var tag : List.of(io.eduemotionnet.sideoutput.OutputTags.CONFIDENCE, io.eduemotionnet.sideoutput.OutputTags.DROPOUT)) {
+                    if (h.getSideOutput(tag) != null) {
+                        h.getSideOutput(tag).clear();
+                    }
+                }
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("what", "TFL operator in a harness on RocksDB: state read/write, timers, ONNX Runtime, outputs; one thread");
+        r.put("learners", learners);
+        r.put("steps", steps);
+        r.put("predictions", predictions);
+        r.put("seconds", round(seconds));
+        r.put("predictions_per_s", Math.round(predictions / seconds));
+        return r;
+    }
+
+    /** ONNX Runtime alone on one thread: rows per second at a batch size. */
+    static Map<String, Object> onnxOnly(int batchSize) throws Exception {
+        JobConfig cfg = JobConfig.from(new Configuration());
+        Map<String, Object> r = new LinkedHashMap<>();
+        try (OnnxEmotionModel model = OnnxEmotionModel.open(cfg, () -> { })) {
+            SplittableRandom rng = new SplittableRandom(1);
+            float[][] pooled = new float[3][];
+            for (int m = 0; m < 3; m++) {
+                pooled[m] = new float[model.info.dims[m]];
+                for (int i = 0; i < pooled[m].length; i++) {
+                    pooled[m][i] = (float) rng.nextGaussian() * 0.3f;
+                }
+            }
+            OnnxEmotionModel.Batch batch = model.newBatch(batchSize);
+            long rows = 0;
+            long start = System.nanoTime();
+            while (System.nanoTime() - start < 3_000_000_000L) {
+                batch.clear();
+                for (int i = 0; i < batchSize; i++) {
+                    batch.add(pooled, null);
+                }
+                model.run(batch);
+                rows += batchSize;
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            r.put("what", "OnnxEmotionModel.run alone, one thread, " + batchSize + " row(s) per call");
+            r.put("rows_per_s", Math.round(rows / seconds));
+            r.put("microseconds_per_row", round(seconds * 1e6 / rows));
         }
         return r;
     }
@@ -137,33 +269,48 @@ public final class InferenceBenchmark {
         EmotionInferenceOperator op = new EmotionInferenceOperator(cfg, info);
         try (KeyedOneInputStreamOperatorTestHarness<String, AlignedStep, Prediction> h =
                      new KeyedOneInputStreamOperatorTestHarness<>(op, s -> s.learnerId, Types.STRING)) {
-            h.setStateBackend(new EmbeddedRocksDBStateBackend(true));
+            h.setStateBackend(rocksDb());
             h.open();
             OperatorSubtaskState empty = h.snapshot(1, 1);
             SplittableRandom rng = new SplittableRandom(3);
-            for (int i = 0; i < learners; i++) {
-                AlignedStep step = AlignedStep.empty(SyntheticStream.learnerId(i), "s", 0, info.stepMillis);
-                LearnerSimulator sim = stream.simulator(i);
-                LearnerSimulator.Step st = null;
-                for (long t = 0; st == null; t++) {
-                    st = sim.stepTo(t);
+            // K steps fill the carried history as in a running session
+            for (int t = 0; t < STATE_STEPS; t++) {
+                for (int i = 0; i < learners; i++) {
+                    AlignedStep step = AlignedStep.empty(SyntheticStream.learnerId(i), "s", t * info.stepMillis, (t + 1) * info.stepMillis);
+                    float[][] in = firstStepInputs(stream, i, rng);
+                    for (int m = 0; m < 3; m++) {
+                        step.setEmbedding(m, in[m]);
+                    }
+                    h.processElement(step, step.stepEnd - 1);
                 }
-                for (int m = 0; m < 3; m++) {
-                    step.setEmbedding(m, sim.embedding(m, st, rng));
-                }
-                h.processElement(step, info.stepMillis - 1);
+                h.processWatermark((t + 1) * info.stepMillis - 1);
+                h.getOutput().clear();
+                h.getSideOutput(io.eduemotionnet.sideoutput.OutputTags.CONFIDENCE).clear();
             }
-            h.processWatermark(info.stepMillis - 1);
             OperatorSubtaskState full = h.snapshot(2, 2);
             long bytes = full.getStateSize() - empty.getStateSize();
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("learners", learners);
+            r.put("steps_per_learner", STATE_STEPS);
             r.put("snapshot_bytes", full.getStateSize());
             r.put("bytes_per_learner", Math.round((double) bytes / learners));
+            r.put("serialized_learner_state_bytes", serializedSize(info));
             r.put("model_state_floats", info.stateSize);
-            r.put("what", "RocksDB snapshot of the TFL operator (learner state, scheduled timers) after one step of every learner");
+            r.put("what", "RocksDB snapshot (compressed SST files) of the TFL operator after " + STATE_STEPS
+                    + " steps of every learner: learner state, next-step timers; serialized_learner_state_bytes is one"
+                    + " learner's value before compression");
             return r;
         }
+    }
+
+    /**
+     * RocksDB as a task manager runs it, but outside Flink's memory manager: the harness has almost no
+     * managed memory, and RocksDB inside such a budget flushes its memtable on every few writes.
+     */
+    static EmbeddedRocksDBStateBackend rocksDb() {
+        Configuration conf = new Configuration();
+        conf.set(org.apache.flink.state.rocksdb.RocksDBOptions.USE_MANAGED_MEMORY, false);
+        return new EmbeddedRocksDBStateBackend(true).configure(conf, InferenceBenchmark.class.getClassLoader());
     }
 
     static Map<String, Object> machine() {
