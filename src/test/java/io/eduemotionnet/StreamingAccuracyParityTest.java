@@ -59,21 +59,20 @@ class StreamingAccuracyParityTest {
         Thread drain = new Thread(() -> deadLetters.forEachRemaining(dead::add));
         drain.start();
 
-        long[][] confusion = new long[4][4];
+        LocalSummary.Scores scores = new LocalSummary.Scores(model.classes.size());
         Map<Integer, int[]> truth = new HashMap<>();
-        long scored = 0;
         while (predictions.hasNext()) {
             Prediction p = predictions.next();
             int learner = SyntheticStream.learnerIndex(p.getLearnerId());
             int[] labels = truth.computeIfAbsent(learner, stream::truth);
             long t = stream.globalStep(p.getStepStart().toEpochMilli());
             if (t < labels.length && labels[(int) t] >= 0) {
-                confusion[labels[(int) t]][model.classes.indexOf(p.getLabel())]++;
-                scored++;
+                scores.add(labels[(int) t], model.classes.indexOf(p.getLabel()));
             }
         }
         drain.join(60_000);
-        double streaming = macroF1(confusion);
+        double streaming = scores.macroF1();
+        long scored = scores.total;
         System.out.printf("streaming macro-F1 %.4f over %d steps; offline %.4f%n", streaming, scored, offline);
         assertThat(scored).isGreaterThan(300_000);
         assertThat(Math.abs(streaming - offline)).as("streaming %.4f vs offline %.4f", streaming, offline).isLessThanOrEqualTo(0.01);
@@ -100,20 +99,5 @@ class StreamingAccuracyParityTest {
             }
         }
         return invalid;
-    }
-
-    static double macroF1(long[][] cm) {
-        double sum = 0;
-        for (int c = 0; c < cm.length; c++) {
-            long tp = cm[c][c];
-            long pred = 0;
-            long act = 0;
-            for (int i = 0; i < cm.length; i++) {
-                pred += cm[i][c];
-                act += cm[c][i];
-            }
-            sum += pred + act == 0 ? 0 : 2.0 * tp / (pred + act);
-        }
-        return sum / cm.length;
     }
 }

@@ -31,8 +31,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
-import org.apache.kafka.server.common.MetadataVersion;
 
 /**
  * A real local run of the job as it is deployed: a KRaft Kafka broker in-process, a producer thread
@@ -77,7 +75,7 @@ final class LiveJobRun implements AutoCloseable {
         KafkaClusterTestKit kafka = null;
         LiveJobRun run = null;
         try {
-            kafka = startKafka();
+            kafka = io.eduemotionnet.TestKafka.start();
             JobConfig cfg = JobConfig.from(JobConfig.merge(new Configuration(), new String[] {
                     "--edu.kafka.bootstrap-servers", kafka.bootstrapServers(),
                     "--edu.kafka.starting-offsets", "earliest",
@@ -110,29 +108,6 @@ final class LiveJobRun implements AutoCloseable {
                 }
                 cluster.close();
             }
-            throw e;
-        }
-    }
-
-    private static KafkaClusterTestKit startKafka() throws Exception {
-        KafkaClusterTestKit kafka = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
-                .setCombined(true)
-                .setNumBrokerNodes(1)
-                .setNumControllerNodes(1)
-                .setBootstrapMetadataVersion(MetadataVersion.latestProduction())
-                .build())
-                .setConfigProp("offsets.topic.replication.factor", "1")
-                .setConfigProp("transaction.state.log.replication.factor", "1")
-                .setConfigProp("transaction.state.log.min.isr", "1")
-                .setConfigProp("group.initial.rebalance.delay.ms", "0")
-                .build();
-        try {
-            kafka.format();
-            kafka.startup();
-            kafka.waitForReadyBrokers();
-            return kafka;
-        } catch (Exception e) {
-            kafka.close();
             throw e;
         }
     }

@@ -1,0 +1,35 @@
+package io.eduemotionnet;
+
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.test.TestKitNodes;
+import org.apache.kafka.server.common.MetadataVersion;
+
+/** A real single-node Kafka (KRaft, broker and controller combined) started in-process for tests. */
+public final class TestKafka {
+    private TestKafka() {}
+
+    public static KafkaClusterTestKit start() throws Exception {
+        KafkaClusterTestKit kafka = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
+                .setCombined(true)
+                .setNumBrokerNodes(1)
+                .setNumControllerNodes(1)
+                // the default is an unreleased metadata version (../shared/STACK.md, trap 3)
+                .setBootstrapMetadataVersion(MetadataVersion.latestProduction())
+                .build())
+                // one broker: the internal topics cannot have the default three replicas
+                .setConfigProp("offsets.topic.replication.factor", "1")
+                .setConfigProp("transaction.state.log.replication.factor", "1")
+                .setConfigProp("transaction.state.log.min.isr", "1")
+                .setConfigProp("group.initial.rebalance.delay.ms", "0")
+                .build();
+        try {
+            kafka.format();
+            kafka.startup();
+            kafka.waitForReadyBrokers();
+            return kafka;
+        } catch (Exception e) {
+            kafka.close();
+            throw e;
+        }
+    }
+}
