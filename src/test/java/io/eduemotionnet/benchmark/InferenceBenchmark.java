@@ -45,7 +45,9 @@ import io.eduemotionnet.TestClusters;
  *       learner, divided by the learners.
  * </ul>
  *
- * Run: {@code mvn -q test-compile exec:exec@benchmark -Drun.args="--out target/benchmark.json"}.
+ * Run: {@code mvn -q test-compile exec:exec@benchmark -Drun.args="--out target/benchmark.json"}; options
+ * {@code --learners}, {@code --replay-steps}, {@code --live-steps}, {@code --operator-steps}, and
+ * {@code --only operator|state} for one part alone.
  */
 public final class InferenceBenchmark {
     private static final int WARM_UP_STEPS = 3;
@@ -64,6 +66,10 @@ public final class InferenceBenchmark {
         int operatorSteps = Integer.parseInt(opts.getOrDefault("operator-steps", "10"));
         String out = opts.getOrDefault("out", "target/benchmark.json");
 
+        if ("state".equals(opts.get("only"))) {
+            System.out.println(stateBytes(learners));
+            return;
+        }
         if ("operator".equals(opts.get("only"))) {
             System.out.println(operatorThroughput(learners, operatorSteps, opts.getOrDefault("batch", "1024")));
             return;
@@ -261,7 +267,10 @@ public final class InferenceBenchmark {
         return r;
     }
 
-    /** RocksDB snapshot bytes of the TFL operator after one step of every learner. */
+    /**
+     * RocksDB state bytes per learner: a canonical savepoint writes each live key and value once (an
+     * incremental or native snapshot ships SST files, older versions of a learner's state included).
+     */
     static Map<String, Object> stateBytes(int learners) throws Exception {
         JobConfig cfg = JobConfig.from(new Configuration());
         ModelInfo info = OnnxEmotionModel.inspect(cfg.modelPath);
@@ -269,14 +278,14 @@ public final class InferenceBenchmark {
         EmotionInferenceOperator op = new EmotionInferenceOperator(cfg, info);
         try (KeyedOneInputStreamOperatorTestHarness<String, AlignedStep, Prediction> h =
                      new KeyedOneInputStreamOperatorTestHarness<>(op, s -> s.learnerId, Types.STRING)) {
-            // a full snapshot writes each live key once (an incremental one ships whole SST files,
-            // old versions of a learner's state included, until compaction drops them)
-            h.setStateBackend(rocksDb(false));
+            h.setStateBackend(rocksDb());
             // a file-system checkpoint storage, as a cluster's (the in-memory one caps state at 5 MB)
             h.setCheckpointStorage(new org.apache.flink.runtime.state.storage.FileSystemCheckpointStorage(
                     Path.of(System.getProperty("java.io.tmpdir"), "benchmark-checkpoints").toUri()));
             h.open();
-            OperatorSubtaskState empty = h.snapshot(1, 1);
+            OperatorSubtaskState empty = h.snapshotWithLocalState(1, 1,
+                    org.apache.flink.runtime.checkpoint.SavepointType.savepoint(org.apache.flink.core.execution.SavepointFormatType.CANONICAL))
+                    .getJobManagerOwnedState();
             SplittableRandom rng = new SplittableRandom(3);
             // K steps fill the carried history as in a running session
             for (int t = 0; t < STATE_STEPS; t++) {
@@ -292,7 +301,9 @@ public final class InferenceBenchmark {
                 h.getOutput().clear();
                 h.getSideOutput(io.eduemotionnet.sideoutput.OutputTags.CONFIDENCE).clear();
             }
-            OperatorSubtaskState full = h.snapshot(2, 2);
+            OperatorSubtaskState full = h.snapshotWithLocalState(2, 2,
+                    org.apache.flink.runtime.checkpoint.SavepointType.savepoint(org.apache.flink.core.execution.SavepointFormatType.CANONICAL))
+                    .getJobManagerOwnedState();
             long bytes = full.getStateSize() - empty.getStateSize();
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("learners", learners);
@@ -301,9 +312,10 @@ public final class InferenceBenchmark {
             r.put("bytes_per_learner", Math.round((double) bytes / learners));
             r.put("serialized_learner_state_bytes", serializedSize(info));
             r.put("model_state_floats", info.stateSize);
-            r.put("what", "full RocksDB snapshot (live keys and values) of the TFL operator after " + STATE_STEPS
-                    + " steps of every learner: learner state with TTL, next-step timers; serialized_learner_state_bytes"
-                    + " is one learner's state value alone");
+            r.put("what", "canonical savepoint of the TFL operator's RocksDB state after " + STATE_STEPS
+                    + " steps of every learner (live keys and values: learner state with its TTL timestamp, the next-step"
+                    + " timer); serialized_learner_state_bytes is one learner's state value alone. A checkpoint's SST"
+                    + " files are larger until RocksDB compacts older versions away");
             return r;
         }
     }
@@ -313,13 +325,9 @@ public final class InferenceBenchmark {
      * managed memory, and RocksDB inside such a budget flushes its memtable on every few writes.
      */
     static EmbeddedRocksDBStateBackend rocksDb() {
-        return rocksDb(true);
-    }
-
-    static EmbeddedRocksDBStateBackend rocksDb(boolean incremental) {
         Configuration conf = new Configuration();
         conf.set(org.apache.flink.state.rocksdb.RocksDBOptions.USE_MANAGED_MEMORY, false);
-        return new EmbeddedRocksDBStateBackend(incremental).configure(conf, InferenceBenchmark.class.getClassLoader());
+        return new EmbeddedRocksDBStateBackend(true).configure(conf, InferenceBenchmark.class.getClassLoader());
     }
 
     static Map<String, Object> machine() {
