@@ -162,7 +162,6 @@ metrics.latency.interval: "0"
 classloader.parent-first-patterns.additional: ai.onnxruntime.
 taskmanager.memory.task.off-heap.size: {{ .Values.taskManager.taskOffHeap | quote }}
 taskmanager.numberOfTaskSlots: {{ include "edu-emotionnet.confValue" .Values.taskManager.slots | quote }}
-env.java.opts.all: -Dorg.xerial.snappy.use.systemlib=false
 {{- with .Values.s3.endpoint }}
 s3.endpoint: {{ . | quote }}
 {{- end }}
