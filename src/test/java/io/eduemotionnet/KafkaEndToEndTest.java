@@ -133,8 +133,9 @@ class KafkaEndToEndTest {
             long deadline = System.currentTimeMillis() + 120_000;
             try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
                 consumer.subscribe(List.of("predictions", "dead-letters"));
+                // until every learner's steps are scored (gap steps of others do not count) and every bad record is back
                 while (System.currentTimeMillis() < deadline
-                        && (predictions.size() < learners * steps || deadLetters.size() < bad.size())) {
+                        && (!everyLearnerScored(predictions, learners, steps, t0, step) || deadLetters.size() < bad.size())) {
                     for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
                         if (r.topic().equals("predictions")) {
                             predictions.add(pd.decode(r.value()));
@@ -153,6 +154,7 @@ class KafkaEndToEndTest {
             }
             assertThat(perLearner).containsOnlyKeys("learner-0", "learner-1", "learner-2");
             assertThat(perLearner.values()).allMatch(n -> n >= steps);
+            assertThat(everyLearnerScored(predictions, learners, steps, t0, step)).as("a prediction for every step with input").isTrue();
             Set<String> found = new HashSet<>();
             for (DeadLetter d : deadLetters) {
                 byte[] raw = new byte[d.getRaw().remaining()];
@@ -170,6 +172,18 @@ class KafkaEndToEndTest {
         } finally {
             job.cancel().get();
         }
+    }
+
+    /** Every learner has a prediction for each of its steps with input. */
+    private static boolean everyLearnerScored(List<Prediction> predictions, int learners, int steps, long t0, long step) {
+        Set<String> scored = new HashSet<>();
+        for (Prediction p : predictions) {
+            long index = (p.getStepStart().toEpochMilli() - t0) / step;
+            if (index >= 0 && index < steps) {
+                scored.add(p.getLearnerId() + "@" + index);
+            }
+        }
+        return scored.size() == learners * steps;
     }
 
     private static void send(KafkaProducer<byte[], byte[]> producer, String key, byte[] value) throws Exception {

@@ -1,0 +1,36 @@
+package io.eduemotionnet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** The README's run command: the job's main on the embedded default, ending with its summary. */
+class EmbeddedRunTest {
+
+    @Test
+    void theEmbeddedDefaultRunsAndSummarises() throws Exception {
+        PrintStream original = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            EmotionJob.run(new String[] {"--edu.synthetic.learners", "30", "--edu.synthetic.invalid-rate", "0.01"});
+        } finally {
+            System.setOut(original);
+        }
+        String out = captured.toString(StandardCharsets.UTF_8);
+        original.println(out);
+        assertThat(out).contains("Summary").contains("learners          30");
+        Matcher f1 = Pattern.compile("macro-F1\\s+(0\\.\\d+)").matcher(out);
+        assertThat(f1.find()).as(out).isTrue();
+        assertThat(Double.parseDouble(f1.group(1))).isGreaterThan(0.5); // well above chance (0.25) on 4 classes
+        Matcher dead = Pattern.compile("dead letters\\s+(\\d+)").matcher(out);
+        assertThat(dead.find()).isTrue();
+        assertThat(Integer.parseInt(dead.group(1))).isPositive();
+        assertThat(out).doesNotContain("synthetic-0000"); // no learner ids in what the job prints
+    }
+}
