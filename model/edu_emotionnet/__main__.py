@@ -82,7 +82,11 @@ def _train(args, spec):
     from .train import generator_epochs, train
 
     cfg = _train_config(args)
-    model_cfg = ModelConfig(dims=tuple(spec.dims[m] for m in ("audio", "visual", "text")), num_classes=spec.num_classes)
+    model_cfg = ModelConfig(
+        dims=tuple(spec.dims[m] for m in ("audio", "visual", "text")),
+        num_classes=spec.num_classes,
+        quality_ranges=tuple(m.quality_range for m in spec.modalities),
+    )
     if args.data:
         sessions = read_jsonl(args.data, spec)
         _log(f"read {len(sessions)} sessions, {int(sessions.valid.sum())} labelled steps from {args.data}")

@@ -1,4 +1,5 @@
-"""Baselines trained on the same data as Edu-EmotionNet (same forward signature).
+"""Baselines trained on the same data as Edu-EmotionNet (same forward signature, same inputs:
+every system sees the embeddings, the presence mask and the scaled quality scores).
 
 - EarlyFusionMLP: the three embeddings (zeros when missing) and the mask, concatenated, one MLP per step.
 - LateFusion:     one classifier per modality; log-probabilities averaged over the present ones.
@@ -16,20 +17,27 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .model import NUM_MODALITIES, ModalityEncoder, ModelConfig, masked_softmax
+from .model import NUM_MODALITIES, ModalityEncoder, ModelConfig, QualityScaler, masked_softmax, unknown_quality
+
+
+def _with_quality(inputs, scaled, known):
+    """Each modality's embedding with its two quality features appended."""
+    return [torch.cat([x, scaled[..., i : i + 1], known[..., i : i + 1]], dim=-1) for i, x in enumerate(inputs)]
 
 
 class EarlyFusionMLP(nn.Module):
     def __init__(self, config: ModelConfig):
         super().__init__()
         h = config.hidden
+        self.quality = QualityScaler(config.quality_ranges)
         self.net = nn.Sequential(
-            nn.Linear(sum(config.dims) + NUM_MODALITIES, 2 * h), nn.GELU(), nn.Linear(2 * h, h), nn.GELU(),
+            nn.Linear(sum(config.dims) + 3 * NUM_MODALITIES, 2 * h), nn.GELU(), nn.Linear(2 * h, h), nn.GELU(),
             nn.Linear(h, config.num_classes),
         )
 
-    def forward(self, audio, visual, text, mask, teacher=None, teacher_ratio=0.0):
-        logits = self.net(torch.cat([audio, visual, text, mask], dim=-1))
+    def forward(self, audio, visual, text, mask, quality=None, teacher=None, teacher_ratio=0.0):
+        scaled, known = self.quality(unknown_quality(mask) if quality is None else quality, mask)
+        logits = self.net(torch.cat([audio, visual, text, mask, scaled, known], dim=-1))
         return torch.log_softmax(logits, dim=-1), None
 
 
@@ -37,14 +45,15 @@ class LateFusion(nn.Module):
     def __init__(self, config: ModelConfig):
         super().__init__()
         h = config.hidden
+        self.quality = QualityScaler(config.quality_ranges)
         self.heads = nn.ModuleList(
-            nn.Sequential(ModalityEncoder(d, h), nn.GELU(), nn.Linear(h, config.num_classes)) for d in config.dims
+            nn.Sequential(ModalityEncoder(d + 2, h), nn.GELU(), nn.Linear(h, config.num_classes)) for d in config.dims
         )
 
-    def forward(self, audio, visual, text, mask, teacher=None, teacher_ratio=0.0):
-        per_modality = torch.stack(
-            [torch.log_softmax(head(x), dim=-1) for head, x in zip(self.heads, (audio, visual, text))], dim=-2
-        )
+    def forward(self, audio, visual, text, mask, quality=None, teacher=None, teacher_ratio=0.0):
+        scaled, known = self.quality(unknown_quality(mask) if quality is None else quality, mask)
+        inputs = _with_quality((audio, visual, text), scaled, known)
+        per_modality = torch.stack([torch.log_softmax(head(x), dim=-1) for head, x in zip(self.heads, inputs)], dim=-2)
         weights = mask / mask.sum(dim=-1, keepdim=True).clamp_min(1.0)
         logits = (weights.unsqueeze(-1) * per_modality).sum(dim=-2)
         return torch.log_softmax(logits, dim=-1), None
@@ -76,7 +85,8 @@ class MulTStyle(nn.Module):
         super().__init__()
         h = config.hidden
         self.context = config.context
-        self.encoders = nn.ModuleList(ModalityEncoder(d, h) for d in config.dims)
+        self.quality = QualityScaler(config.quality_ranges)
+        self.encoders = nn.ModuleList(ModalityEncoder(d + 2, h) for d in config.dims)
         self.cross = nn.ModuleDict(
             {f"{t}<{s}": _Attention(h, config.heads) for t in range(NUM_MODALITIES) for s in range(NUM_MODALITIES) if s != t}
         )
@@ -84,8 +94,10 @@ class MulTStyle(nn.Module):
         self.age = nn.Parameter(torch.zeros(config.context, h))
         self.head = nn.Sequential(nn.Linear(h, h), nn.GELU(), nn.Linear(h, config.num_classes))
 
-    def forward(self, audio, visual, text, mask, teacher=None, teacher_ratio=0.0):
+    def forward(self, audio, visual, text, mask, quality=None, teacher=None, teacher_ratio=0.0):
         k = self.context
+        scaled, known = self.quality(unknown_quality(mask) if quality is None else quality, mask)
+        inputs = _with_quality((audio, visual, text), scaled, known)
 
         def window(x, m):  # [B, T, H], [B, T] -> [B, T, K, H], [B, T, K]: the last K steps
             return (
@@ -93,7 +105,7 @@ class MulTStyle(nn.Module):
                 F.pad(m, (k - 1, 0)).unfold(1, k, 1),
             )
 
-        toks = [enc(x) * mask[..., i : i + 1] for i, (enc, x) in enumerate(zip(self.encoders, (audio, visual, text)))]
+        toks = [enc(x) * mask[..., i : i + 1] for i, (enc, x) in enumerate(zip(self.encoders, inputs))]
         wins = [window(toks[m], mask[..., m]) for m in range(NUM_MODALITIES)]
         pooled = []
         for t in range(NUM_MODALITIES):
@@ -116,11 +128,11 @@ def build(system: str, config: ModelConfig) -> nn.Module:
     if system == "edu_emotionnet":
         return EduEmotionNet(config)
     if system == "no_cmaa":
-        return EduEmotionNet(ModelConfig(**{**config.to_dict(), "dims": config.dims, "use_cmaa": False}))
+        return EduEmotionNet(config.with_(use_cmaa=False))
     if system == "no_mie":
-        return EduEmotionNet(ModelConfig(**{**config.to_dict(), "dims": config.dims, "use_mie": False}))
+        return EduEmotionNet(config.with_(use_mie=False))
     if system == "no_tfl":
-        return EduEmotionNet(ModelConfig(**{**config.to_dict(), "dims": config.dims, "use_tfl": False}))
+        return EduEmotionNet(config.with_(use_tfl=False))
     if system == "early_fusion":
         return EarlyFusionMLP(config)
     if system == "late_fusion":

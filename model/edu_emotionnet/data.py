@@ -3,11 +3,13 @@
     {"learner_id": "a1f3…", "session_id": "s-0042", "step": 17,
      "mask": [1, 0, 1],                        # audio, visual, text present?
      "audio": [128 floats] | null, "visual": [512 floats] | null, "text": [384 floats] | null,
+     "quality": [audio SNR dB | null, face-detection confidence | null, ASR confidence | null],  # optional
      "label": "confusion" | "curiosity" | "boredom" | "frustration" | null}
 
 `step` counts time steps of the model's step length within the session (the Flink job's
 aligned-steps output writes exactly this, with "label": null for a platform to fill in from its
-annotations). An embedding is null exactly when its mask entry is 0. Steps missing from a session
+annotations). An embedding is null exactly when its mask entry is 0. `quality` holds the mean
+quality score the step's events carried per modality (null or absent: none reported). Steps missing from a session
 are treated as steps where nothing was sent; rows with a null label are read (they advance the
 model) but do not count in the loss or the scores.
 """
@@ -37,6 +39,23 @@ def _files(path: Path) -> list[Path]:
     if not path.exists():
         raise DataError(f"{path}: no such file")
     return [path]
+
+
+def _quality(obj: dict, where: str) -> np.ndarray:
+    q = obj.get("quality")
+    if q is None:
+        return np.full(len(MODALITIES), np.nan, np.float32)
+    if not isinstance(q, list) or len(q) != len(MODALITIES):
+        raise DataError(f"{where}: quality must be a list of three numbers or nulls (audio, visual, text), got {q!r}")
+    out = []
+    for v in q:
+        if v is None:
+            out.append(math.nan)
+        elif isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
+            out.append(float(v))
+        else:
+            raise DataError(f"{where}: quality values must be finite numbers or null, got {v!r}")
+    return np.asarray(out, np.float32)
 
 
 def _row(obj: dict, where: str, spec: Spec) -> tuple[tuple[str, str], int, list, np.ndarray, int]:
@@ -75,7 +94,7 @@ def _row(obj: dict, where: str, spec: Spec) -> tuple[tuple[str, str], int, list,
         label_idx = spec.classes.index(label)
     else:
         raise DataError(f"{where}: unknown class '{label}' (known: {', '.join(spec.classes)})")
-    return (learner, session), step, vectors, np.asarray(mask, np.float32), label_idx
+    return (learner, session), step, vectors, np.asarray(mask, np.float32), label_idx, _quality(obj, where)
 
 
 def read_jsonl(path: str | Path, spec: Spec, max_session_steps: int = 10_000) -> Sessions:
@@ -97,12 +116,12 @@ def read_jsonl(path: str | Path, spec: Spec, max_session_steps: int = 10_000) ->
                     raise DataError(f"{where}: not valid JSON ({e.msg})") from None
                 if not isinstance(obj, dict):
                     raise DataError(f"{where}: each line must be a JSON object")
-                key, step, vectors, mask, label = _row(obj, where, spec)
+                key, step, vectors, mask, label, quality = _row(obj, where, spec)
                 if step in sessions[key]:
                     raise DataError(f"{where}: step {step} of this session appears twice")
                 if step >= max_session_steps:
                     raise DataError(f"{where}: step {step} is beyond {max_session_steps} steps; split the session")
-                sessions[key][step] = (vectors, mask, label)
+                sessions[key][step] = (vectors, mask, label, quality)
     if not sessions:
         raise DataError(f"{path}: no rows")
     keys = sorted(sessions)
@@ -111,11 +130,13 @@ def read_jsonl(path: str | Path, spec: Spec, max_session_steps: int = 10_000) ->
     arrays = [np.zeros((n, t, spec.dims[m]), np.float32) for m in MODALITIES]
     mask = np.zeros((n, t, len(MODALITIES)), np.float32)
     labels = np.full((n, t), -1, np.int64)
+    quality = np.full((n, t, len(MODALITIES)), np.nan, np.float32)
     learners = {}
     for i, key in enumerate(keys):
-        for step, (vectors, m, label) in sessions[key].items():
+        for step, (vectors, m, label, q) in sessions[key].items():
             mask[i, step] = m
             labels[i, step] = label
+            quality[i, step] = q
             for mi, vec in enumerate(vectors):
                 if vec is not None:
                     arrays[mi][i, step] = vec
@@ -131,6 +152,7 @@ def read_jsonl(path: str | Path, spec: Spec, max_session_steps: int = 10_000) ->
         labels=labels,
         lengths=lengths,
         learner=np.array([learners[k[0]] for k in keys]),
+        quality=quality,
         learner_ids=[k[0] for k in keys],
         session_ids=[k[1] for k in keys],
     )
@@ -150,6 +172,8 @@ def write_jsonl(sessions: Sessions, spec: Spec, path: str | Path, with_labels: b
                        "mask": [int(v) for v in m]}
                 for mi, name in enumerate(MODALITIES):
                     obj[name] = [round(float(v), 6) for v in sessions.embeddings[mi][i, step]] if m[mi] else None
+                if sessions.quality is not None:
+                    obj["quality"] = [round(float(sessions.quality[i, step, mi]), 4) if m[mi] else None for mi in range(len(MODALITIES))]
                 label = int(sessions.labels[i, step])
                 obj["label"] = spec.classes[label] if with_labels and label >= 0 else None
                 out.write(json.dumps(obj, separators=(",", ":")) + "\n")

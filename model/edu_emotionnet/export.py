@@ -13,9 +13,9 @@ from .generator import generate
 from .metrics import confusion_matrix, per_class_f1
 from .model import NUM_MODALITIES, EduEmotionNet, ModelConfig
 from .spec import MODALITIES, Spec
-from .train import predict
+from .train import model_quality, predict
 
-INPUTS = ("audio", "visual", "text", "mask", "state")
+INPUTS = ("audio", "visual", "text", "mask", "quality", "state")
 OUTPUTS = ("probabilities", "mie_weights", "state_out")
 MAX_ONNX_BYTES = 10 * 1024 * 1024
 
@@ -25,8 +25,8 @@ class StepForm(nn.Module):
         super().__init__()
         self.model = model
 
-    def forward(self, audio, visual, text, mask, state):
-        return self.model.step(audio, visual, text, mask, state)
+    def forward(self, audio, visual, text, mask, quality, state):
+        return self.model.step(audio, visual, text, mask, quality, state)
 
 
 def save_checkpoint(model: EduEmotionNet, spec: Spec, path: Path, train_config: dict) -> None:
@@ -75,6 +75,10 @@ def metadata(model: EduEmotionNet, spec: Spec) -> dict[str, str]:
         "edu.step_seconds": repr(spec.step_seconds),
         "edu.context_steps": str(model.config.context),
         "edu.inputs": json.dumps(list(INPUTS)),
+        # raw scores as producers send them (mean per step); NaN = not reported; scaled in the graph
+        "edu.quality": json.dumps(
+            {m.name: {"name": m.quality_name, "range": list(r)} for m, r in zip(spec.modalities, model.config.quality_ranges)}
+        ),
         "edu.outputs": json.dumps(list(OUTPUTS)),
         "edu.benchmark": f"{spec.name} {spec.version}",
         "edu.benchmark_fingerprint": spec.fingerprint,
@@ -90,6 +94,7 @@ def export_onnx(model: EduEmotionNet, spec: Spec, path: Path) -> int:
     example = (
         *(torch.zeros(b, d) for d in model.config.dims),
         torch.ones(b, NUM_MODALITIES),
+        torch.full((b, NUM_MODALITIES), 0.5),
         model.initial_state(b),
     )
     torch.onnx.export(
@@ -132,17 +137,22 @@ def write_golden(model: EduEmotionNet, spec: Spec, out_dir: Path, steps: int = 3
         "visual": np.concatenate([p.visual for p in parts]),
         "text": np.concatenate([p.text for p in parts]),
         "mask": np.concatenate([p.mask for p in parts]),
+        "quality": np.concatenate([model_quality(p) for p in parts]),
     }
+    # and steps whose producers reported no quality score
+    arrays["quality"][1, 10:20, 0] = np.nan
+    arrays["quality"][2, 3:8, :] = np.nan
     # the golden run must exercise a step where nothing at all arrives
     arrays["mask"][-1, 5] = 0.0
     for name in ("audio", "visual", "text"):
         arrays[name][-1, 5] = 0.0
+    arrays["quality"][-1, 5] = np.nan
     n = len(rates)
     state = model.initial_state(n)
     probs, weights = [], []
     with torch.no_grad():
         for t in range(steps):
-            p, w, state = model.step(*(torch.from_numpy(arrays[k][:, t]) for k in ("audio", "visual", "text", "mask")), state)
+            p, w, state = model.step(*(torch.from_numpy(arrays[k][:, t]) for k in ("audio", "visual", "text", "mask", "quality")), state)
             probs.append(p.numpy())
             weights.append(w.numpy())
     arrays["probabilities"] = np.stack(probs, axis=1)
@@ -150,7 +160,8 @@ def write_golden(model: EduEmotionNet, spec: Spec, out_dir: Path, steps: int = 3
     arrays["state_final"] = state.numpy()
     manifest = {
         "description": "Step-form golden vectors: feed each learner's steps in order, starting from a zero state; "
-        "compare probabilities and MIE weights at every step and the state after the last step.",
+        "compare probabilities and MIE weights at every step and the state after the last step. "
+        "quality holds NaN where no score was reported (pass it as it is).",
         "format": "raw little-endian float32, C order",
         "learners": n,
         "steps": steps,

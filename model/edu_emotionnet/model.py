@@ -2,11 +2,14 @@
 
 One time step for one learner (the streaming step form, see `step`):
 
-  tokens     h_m = Enc_m(x_m) + type_m, zero when modality m is missing         [3, H]
+  quality    q_m = the producer's quality score (SNR, face-detection confidence, ASR confidence)
+             scaled to [0, 1] by the benchmark spec's range, with k_m = 1 where it was reported
+             (NaN in the input = not reported)
+  tokens     h_m = Enc_m([x_m, q_m, k_m]) + type_m, zero when modality m is missing         [3, H]
   CMAA       each present modality m queries the *other* modalities' tokens of the last
              `context` steps (the current one included), with a learned age embedding on the keys;
              h'_m = LN(h_m + Attn(h_m, others)); h''_m = LN(h'_m + FFN(h'_m))
-  MIE        s_m = MLP([h''_m, log-energy of x_m]); w = softmax over present modalities,
+  MIE        s_m = MLP([h''_m, log-energy of x_m, q_m, k_m]); w = softmax over present modalities,
              exactly 0 for a missing one, sum 1 (all 0 when none is present)
   fusion     f = sum_m w_m h''_m
   instant    u = Head([f, mask]) * any_present: this step's prediction from its own evidence  [C]
@@ -50,6 +53,8 @@ class ModelConfig:
     use_cmaa: bool = True
     use_mie: bool = True
     use_tfl: bool = True
+    # the range of each modality's quality score (benchmark spec), mapped to [0, 1]
+    quality_ranges: tuple[tuple[float, float], ...] = ((-10.0, 40.0), (0.0, 1.0), (0.0, 1.0))
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -58,12 +63,41 @@ class ModelConfig:
     def from_dict(d: dict) -> "ModelConfig":
         d = dict(d)
         d["dims"] = tuple(d["dims"])
+        if "quality_ranges" in d:
+            d["quality_ranges"] = tuple(tuple(float(v) for v in r) for r in d["quality_ranges"])
         return ModelConfig(**d)
+
+    def with_(self, **changes) -> "ModelConfig":
+        return ModelConfig(**{**asdict(self), "dims": self.dims, "quality_ranges": self.quality_ranges, **changes})
 
 
 def log_energy(x: torch.Tensor) -> torch.Tensor:
     """log of the mean squared value of an embedding: a noise burst raises it."""
     return torch.log(x.pow(2).mean(dim=-1) + 1e-6)
+
+
+def unknown_quality(mask: torch.Tensor) -> torch.Tensor:
+    """Quality input for steps whose producers reported none: NaN everywhere."""
+    return torch.full_like(mask, float("nan"))
+
+
+class QualityScaler(nn.Module):
+    """Raw quality scores [..., M] (NaN = not reported) -> (scaled to [0, 1], reported flag), both [..., M].
+
+    Scaling in the graph keeps the job simple: it passes the mean of the scores its events carried."""
+
+    def __init__(self, ranges: tuple[tuple[float, float], ...]):
+        super().__init__()
+        lo = torch.tensor([r[0] for r in ranges], dtype=torch.float32)
+        span = torch.tensor([r[1] - r[0] for r in ranges], dtype=torch.float32)
+        self.register_buffer("lo", lo, persistent=False)
+        self.register_buffer("span", span, persistent=False)
+
+    def forward(self, quality: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        known = (~torch.isnan(quality)).to(mask.dtype) * mask
+        raw = torch.where(known > 0, quality, torch.zeros_like(quality))
+        scaled = ((raw - self.lo) / self.span).clamp(0.0, 1.0) * known
+        return scaled, known
 
 
 def masked_softmax(scores: torch.Tensor, mask: torch.Tensor, dim: int) -> torch.Tensor:
@@ -124,11 +158,13 @@ class EduEmotionNet(nn.Module):
         super().__init__()
         self.config = config
         h, c = config.hidden, config.num_classes
-        self.encoders = nn.ModuleList(ModalityEncoder(d, h) for d in config.dims)
+        self.quality = QualityScaler(config.quality_ranges)
+        # each encoder sees its embedding and the two quality features
+        self.encoders = nn.ModuleList(ModalityEncoder(d + 2, h) for d in config.dims)
         self.type_embedding = nn.Parameter(torch.zeros(NUM_MODALITIES, h))
         self.cmaa = CrossModalityAttention(h, config.heads, config.context) if config.use_cmaa else None
         self.plain_norm = None if config.use_cmaa else nn.LayerNorm(h)
-        self.mie = nn.Sequential(nn.Linear(h + 1, h), nn.GELU(), nn.Linear(h, 1)) if config.use_mie else None
+        self.mie = nn.Sequential(nn.Linear(h + 3, h), nn.GELU(), nn.Linear(h, 1)) if config.use_mie else None
         # instantaneous evidence u_t: this step's prediction from its fused features alone
         self.instant = nn.Sequential(nn.Linear(h + NUM_MODALITIES, h), nn.GELU(), nn.Linear(h, c))
         if config.use_tfl:
@@ -154,13 +190,25 @@ class EduEmotionNet(nn.Module):
         return torch.zeros(batch, self.state_size)
 
     # ---- shared pieces ---------------------------------------------------------------------
-    def tokens(self, inputs: list[torch.Tensor], mask: torch.Tensor) -> torch.Tensor:
+    def tokens(self, inputs: list[torch.Tensor], mask: torch.Tensor, scaled: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
         """[..., M, H] tokens, zero for missing modalities."""
-        toks = torch.stack([enc(x) for enc, x in zip(self.encoders, inputs)], dim=-2) + self.type_embedding
+        toks = torch.stack(
+            [
+                enc(torch.cat([x, scaled[..., i : i + 1], known[..., i : i + 1]], dim=-1))
+                for i, (enc, x) in enumerate(zip(self.encoders, inputs))
+            ],
+            dim=-2,
+        ) + self.type_embedding
         return toks * mask.unsqueeze(-1)
 
     def fuse(
-        self, window: torch.Tensor, window_mask: torch.Tensor, inputs: list[torch.Tensor], mask: torch.Tensor
+        self,
+        window: torch.Tensor,
+        window_mask: torch.Tensor,
+        inputs: list[torch.Tensor],
+        mask: torch.Tensor,
+        scaled: torch.Tensor,
+        known: torch.Tensor,
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Fused features with the mask [..., H+M], presence [..., 1] and MIE weights [..., M] from the token window."""
         if self.cmaa is not None:
@@ -172,7 +220,8 @@ class EduEmotionNet(nn.Module):
         aligned = aligned * mask.unsqueeze(-1)
         if self.mie is not None:
             energy = torch.stack([log_energy(x) for x in inputs], dim=-1).unsqueeze(-1)
-            scores = self.mie(torch.cat([aligned, energy], dim=-1)).squeeze(-1)
+            quality = torch.stack([scaled, known], dim=-1)
+            scores = self.mie(torch.cat([aligned, energy, quality], dim=-1)).squeeze(-1)
             weights = masked_softmax(scores, mask, dim=-1)
         else:
             weights = mask / mask.sum(dim=-1, keepdim=True).clamp_min(1.0)
@@ -218,15 +267,22 @@ class EduEmotionNet(nn.Module):
         return tokens, masks, rest[:, 0], rest[:, 1]
 
     def step(
-        self, audio: torch.Tensor, visual: torch.Tensor, text: torch.Tensor, mask: torch.Tensor, state: torch.Tensor
+        self,
+        audio: torch.Tensor,
+        visual: torch.Tensor,
+        text: torch.Tensor,
+        mask: torch.Tensor,
+        quality: torch.Tensor,
+        state: torch.Tensor,
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """One time step for a batch of learners: (probabilities, MIE weights, new state)."""
         inputs = [audio, visual, text]
+        scaled, known = self.quality(quality, mask)
         past_tokens, past_masks, past_instant, history = self.split_state(state)
-        current = self.tokens(inputs, mask)
+        current = self.tokens(inputs, mask, scaled, known)
         window = torch.cat([past_tokens, current.unsqueeze(-2)], dim=-2)
         window_mask = torch.cat([past_masks, mask.unsqueeze(-1)], dim=-1)
-        features, any_present, weights = self.fuse(window, window_mask, inputs, mask)
+        features, any_present, weights = self.fuse(window, window_mask, inputs, mask, scaled, known)
         u = self.instant(features) * any_present
         instant_window = torch.cat([past_instant, u.unsqueeze(1)], dim=1)
         if self.config.use_tfl:
@@ -263,18 +319,22 @@ class EduEmotionNet(nn.Module):
         visual: torch.Tensor,
         text: torch.Tensor,
         mask: torch.Tensor,
+        quality: torch.Tensor | None = None,
         teacher: torch.Tensor | None = None,
         teacher_ratio: float = 0.0,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Whole sessions [B, T, ...]: (log-probabilities [B, T, C], MIE weights [B, T, M]).
 
+        quality: raw scores [B, T, M], NaN = not reported (None: none reported at all).
+
         teacher/teacher_ratio: scheduled sampling for the TFL during training; the fed-back
         prediction is teacher_ratio * one-hot(truth at t-1) + (1 - teacher_ratio) * own prediction.
         """
         inputs = [audio, visual, text]
-        tokens = self.tokens(inputs, mask)
+        scaled, known = self.quality(unknown_quality(mask) if quality is None else quality, mask)
+        tokens = self.tokens(inputs, mask, scaled, known)
         window, window_mask = self.windows(tokens, mask)
-        features, any_present, weights = self.fuse(window, window_mask, inputs, mask)
+        features, any_present, weights = self.fuse(window, window_mask, inputs, mask, scaled, known)
         u = self.instant(features) * any_present  # [B, T, C]
         if not self.config.use_tfl:
             return torch.log_softmax(u, dim=-1), weights

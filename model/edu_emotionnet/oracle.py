@@ -5,7 +5,9 @@ hidden state (felt affect, audio level, visual level, text level) forward in tim
   alpha_t  ∝  p(x_t | state) * sum_prev alpha_{t-1} * T(prev -> state)
 over (felt y, expressed e, audio level, visual level, text level), where the emission is
 p(x_t | e, l) = prod_{present m} N(x_mt; P_m (mu_m[e] + b_m), s^2 P P^T + v_l I), and at an
-interference level the mean over shown states of that Gaussian (the content is another state's).
+interference level the mean over shown states of that Gaussian (the content is another state's),
+times the likelihood of the event's quality score at that level (a Gaussian clipped to the score's
+range: a clipped score has the probability mass beyond the bound).
 The Gaussian with low-rank-plus-diagonal covariance is evaluated with the Woodbury identity, so a
 512-d embedding costs a few k x k operations. Missing modalities contribute no factor (presence is
 independent of affect in this benchmark, so it carries no information).
@@ -13,6 +15,8 @@ Its prediction is the argmax of p(y_t | x_1..t): Bayes-optimal for per-step accu
 the streaming job.
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -49,6 +53,26 @@ def modality_loglik(spec: Spec, name: str, x: np.ndarray, offsets: np.ndarray) -
     return out
 
 
+def _log_normal_tail(z: np.ndarray) -> np.ndarray:
+    """log P(N(0, 1) > z)."""
+    return np.log(np.maximum(0.5 * np.vectorize(math.erfc)(z / math.sqrt(2.0)), 1e-300))
+
+
+def quality_loglik(spec: Spec, name: str, q: np.ndarray) -> np.ndarray:
+    """log p(quality score | level) for every level: [N, T, levels] (the generator clips to the range)."""
+    m = spec.modality(name)
+    lo, hi = m.quality_range
+    mu, j = m.quality_per_level[None, None, :], m.quality_jitter
+    q = q.astype(np.float64)[..., None]
+    out = -0.5 * ((q - mu) / j) ** 2 - math.log(j * math.sqrt(2.0 * math.pi))
+    at_lo, at_hi = np.broadcast_to(q <= lo, out.shape), np.broadcast_to(q >= hi, out.shape)
+    if at_lo.any():
+        out[at_lo] = _log_normal_tail(np.broadcast_to((mu - lo) / j, out.shape)[at_lo])
+    if at_hi.any():
+        out[at_hi] = _log_normal_tail(np.broadcast_to((hi - mu) / j, out.shape)[at_hi])
+    return out
+
+
 def _joint_transition(spec: Spec) -> tuple[np.ndarray, np.ndarray]:
     init, trans = display_transition(spec)
     for m in spec.modalities:
@@ -68,6 +92,8 @@ def filter_posteriors(spec: Spec, sessions: Sessions, use: tuple[str, ...] = MOD
         if name not in use:
             continue
         ll = modality_loglik(spec, name, sessions.embeddings[mi], sessions.offsets[name])
+        if sessions.quality is not None:
+            ll = ll + quality_loglik(spec, name, sessions.quality[:, :, mi])[:, :, None, :]
         ll = ll * sessions.mask[:, :, mi, None, None]
         shape = [n, t_max, c, 1, 1, 1]
         shape[3 + mi] = levels[mi]

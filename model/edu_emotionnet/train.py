@@ -29,6 +29,9 @@ class TrainConfig:
     # exactly as in serving; on EduAffect-Synth teacher forcing did not help (model/README.md).
     teacher_start: float = 0.0
     teacher_until: float = 0.2
+    # share of (session, modality) pairs trained without quality scores, so that the model also
+    # works for producers that do not send them
+    quality_drop: float = 0.1
     seed: int = 0
     threads: int = 0  # 0 = all cores
 
@@ -39,12 +42,24 @@ def set_threads(threads: int = 0) -> None:
     torch.set_num_threads(threads or os.cpu_count() or 1)
 
 
-def tensors(sessions: Sessions) -> dict[str, torch.Tensor]:
+def model_quality(sessions: Sessions) -> np.ndarray:
+    """The model's quality input [N, T, M]: the score where a present modality reported one, else NaN."""
+    if sessions.quality is None:
+        return np.full(sessions.mask.shape, np.nan, dtype=np.float32)
+    return np.where(sessions.mask > 0, sessions.quality, np.nan).astype(np.float32)
+
+
+def tensors(sessions: Sessions, quality_drop: float = 0.0, rng: np.random.Generator | None = None) -> dict[str, torch.Tensor]:
+    quality = model_quality(sessions)
+    if quality_drop > 0:
+        dropped = rng.random((quality.shape[0], 1, quality.shape[2])) < quality_drop
+        quality = np.where(dropped, np.nan, quality).astype(np.float32)
     return {
         "audio": torch.from_numpy(sessions.audio),
         "visual": torch.from_numpy(sessions.visual),
         "text": torch.from_numpy(sessions.text),
         "mask": torch.from_numpy(sessions.mask),
+        "quality": torch.from_numpy(quality),
         "labels": torch.from_numpy(sessions.labels),
     }
 
@@ -81,13 +96,13 @@ def train(
     model.train()
     for epoch in range(config.epochs):
         current = first if epoch == 0 else epoch_data(epoch)
-        data = tensors(current)
+        data = tensors(current, config.quality_drop, rng)
         running, count = 0.0, 0
         for batch in _batches(data, current.lengths, config.batch_size, rng):
             if done >= total:
                 break
             ratio = config.teacher_start * max(0.0, 1.0 - done / max(1.0, config.teacher_until * total))
-            logp, _ = model(batch["audio"], batch["visual"], batch["text"], batch["mask"], batch["labels"], ratio)
+            logp, _ = model(batch["audio"], batch["visual"], batch["text"], batch["mask"], batch["quality"], batch["labels"], ratio)
             valid = batch["labels"] >= 0
             loss = nn.functional.nll_loss(logp[valid], batch["labels"][valid])
             opt.zero_grad()
@@ -120,7 +135,7 @@ def predict(model: nn.Module, sessions: Sessions, batch_size: int = 128) -> tupl
     outs, weights = [], []
     for i in range(0, len(sessions), batch_size):
         sl = slice(i, i + batch_size)
-        logp, w = model(data["audio"][sl], data["visual"][sl], data["text"][sl], data["mask"][sl])
+        logp, w = model(data["audio"][sl], data["visual"][sl], data["text"][sl], data["mask"][sl], data["quality"][sl])
         outs.append(logp.numpy())
         weights.append(None if w is None else w.numpy())
     w_all = None if weights[0] is None else np.concatenate(weights)

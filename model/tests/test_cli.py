@@ -21,6 +21,9 @@ def test_jsonl_round_trip(tmp_path, spec):
     back = read_jsonl(tmp_path / "d.jsonl", spec)
     assert np.array_equal(back.mask, s.mask) and np.array_equal(back.labels, s.labels)
     assert np.allclose(back.visual, s.visual, atol=1e-6)
+    present = s.mask > 0
+    assert np.allclose(back.quality[present], s.quality[present], atol=1e-3)
+    assert np.isnan(back.quality[~present]).all()
 
 
 def _write(tmp_path, rows):
@@ -44,6 +47,8 @@ def _row(**over):
         (_row(mask=[1, 1, 0]), "visual must have 512 values"),
         (_row(audio=[float("nan")] * 128), "NaN"),
         (_row(step=-1), "step must be a non-negative integer"),
+        (_row(quality=[1.0, 2.0]), "quality must be a list of three"),
+        (_row(quality=["x", None, None]), "quality values must be finite numbers or null"),
     ],
 )
 def test_bad_rows_name_file_line_and_problem(tmp_path, spec, row, message):

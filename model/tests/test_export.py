@@ -50,12 +50,13 @@ def test_golden_vectors_come_from_the_shipped_checkpoint():
     model, _ = load_checkpoint(MODEL_DIR / "checkpoints" / "edu_emotionnet.pt")
     manifest = json.loads((GOLDEN / "manifest.json").read_text())
     assert manifest["steps"] >= 30 and manifest["learners"] >= 3
-    inputs = {k: torch.from_numpy(_golden(k)) for k in ("audio", "visual", "text", "mask")}
+    inputs = {k: torch.from_numpy(_golden(k)) for k in ("audio", "visual", "text", "mask", "quality")}
     assert (inputs["mask"] == 0).any() and (inputs["mask"].sum(-1) == 0).any()
+    assert torch.isnan(inputs["quality"][inputs["mask"] > 0]).any(), "golden should include unreported quality"
     state = model.initial_state(manifest["learners"])
     with torch.no_grad():
         for t in range(manifest["steps"]):
-            p, w, state = model.step(*(inputs[k][:, t] for k in ("audio", "visual", "text", "mask")), state)
+            p, w, state = model.step(*(inputs[k][:, t] for k in ("audio", "visual", "text", "mask", "quality")), state)
             assert np.abs(p.numpy() - _golden("probabilities")[:, t]).max() < 1e-5
             assert np.abs(w.numpy() - _golden("mie_weights")[:, t]).max() < 1e-5
     assert np.abs(state.numpy() - _golden("state_final")).max() < 1e-5

@@ -100,3 +100,18 @@ def test_reference_statistics_file_is_current(spec):
     assert committed["benchmark_fingerprint"] == spec.fingerprint
     for key, value in fresh["statistics"].items():
         assert committed["statistics"][key]["value"] == pytest.approx(value["value"], abs=1e-9), key
+
+
+def test_quality_likelihood_points_to_the_true_noise_level(spec):
+    """The oracle reads the quality score: its likelihood is highest at the generating level for most
+    steps, and a score clipped at a bound gets the probability mass beyond it."""
+    s = generator.generate(spec, 40, seed=12, missing_rate=0.0, session_steps=60)
+    for mi, name in enumerate(MODALITIES):
+        ll = oracle.quality_loglik(spec, name, s.quality[:, :, mi])
+        assert np.isfinite(ll).all()
+        hit = (ll.argmax(-1) == s.levels[:, :, mi]).mean()
+        assert hit > 0.6, (name, hit)
+    m = spec.modality("visual")
+    top = oracle.quality_loglik(spec, "visual", np.array([[m.quality_range[1]]]))[0, 0]
+    # P(N(mu, j) >= 1) for the clean level (mu 0.95, jitter 0.05) is about 0.16
+    assert abs(np.exp(top[0]) - 0.1587) < 0.01

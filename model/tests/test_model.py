@@ -9,13 +9,13 @@ from edu_emotionnet.model import EduEmotionNet, ModelConfig
 from edu_emotionnet.train import TrainConfig, generator_epochs, predict, tensors, train
 
 
-def _steps(model, s):
-    d = tensors(s)
+def _steps(model, s, d=None):
+    d = tensors(s) if d is None else d
     state = model.initial_state(len(s))
     probs, weights = [], []
     with torch.no_grad():
         for t in range(s.labels.shape[1]):
-            p, w, state = model.step(d["audio"][:, t], d["visual"][:, t], d["text"][:, t], d["mask"][:, t], state)
+            p, w, state = model.step(d["audio"][:, t], d["visual"][:, t], d["text"][:, t], d["mask"][:, t], d["quality"][:, t], state)
             probs.append(p)
             weights.append(w)
     return torch.stack(probs, 1), torch.stack(weights, 1), state
@@ -24,7 +24,7 @@ def _steps(model, s):
 def test_carried_state_fits_in_8_kib():
     model = EduEmotionNet()
     assert model.state_size * 4 <= 8 * 1024
-    p, w, st = model.step(torch.zeros(3, 128), torch.zeros(3, 512), torch.zeros(3, 384), torch.ones(3, 3), model.initial_state(3))
+    p, w, st = model.step(torch.zeros(3, 128), torch.zeros(3, 512), torch.zeros(3, 384), torch.ones(3, 3), torch.full((3, 3), float("nan")), model.initial_state(3))
     assert p.shape == (3, 4) and w.shape == (3, 3) and st.shape == (3, model.state_size)
 
 
@@ -46,10 +46,11 @@ def test_step_by_step_equals_whole_sequence(spec, flags):
     torch.manual_seed(1)
     model = EduEmotionNet(ModelConfig(**flags)).eval()
     s = generator.generate(spec, 5, seed=2, missing_rate=0.5, session_steps=40)
-    p_steps, w_steps, _ = _steps(model, s)
-    d = tensors(s)
+    d = tensors(s, quality_drop=0.4, rng=np.random.default_rng(0))  # some quality scores not reported
+    assert torch.isnan(d["quality"]).any()
+    p_steps, w_steps, _ = _steps(model, s, d)
     with torch.no_grad():
-        logp, w_seq = model(d["audio"], d["visual"], d["text"], d["mask"])
+        logp, w_seq = model(d["audio"], d["visual"], d["text"], d["mask"], d["quality"])
     assert torch.max(torch.abs(p_steps - logp.exp())) < 1e-5
     assert torch.max(torch.abs(w_steps - w_seq)) < 1e-5
 
@@ -72,7 +73,7 @@ def test_tfl_feeds_back_the_previous_prediction(spec):
     state[0, -4:] = torch.tensor([0.97, 0.01, 0.01, 0.01])
     state[1, -4:] = torch.tensor([0.01, 0.01, 0.97, 0.01])
     with torch.no_grad():
-        p, w, _ = model.step(*z, torch.zeros(2, 3), state)
+        p, w, _ = model.step(*z, torch.zeros(2, 3), torch.zeros(2, 3), state)
     assert p[0].argmax() == 0 and p[1].argmax() == 2
     assert torch.all(w == 0)
 
@@ -93,3 +94,20 @@ def test_a_short_training_run_beats_the_majority_class(spec):
     acc = scores(test.labels, logp.argmax(-1), 4)["accuracy"]
     majority = np.bincount(test.labels[test.valid]).max() / test.valid.sum()
     assert acc > majority + 0.15, (acc, majority)
+
+
+def test_quality_reaches_the_mie_and_unreported_quality_is_finite(spec):
+    torch.manual_seed(3)
+    model = EduEmotionNet().eval()
+    s = generator.generate(spec, 4, seed=5, missing_rate=0.0, session_steps=3)
+    d = tensors(s)
+    state = model.initial_state(4)
+    args = [d[k][:, 0] for k in ("audio", "visual", "text", "mask")]
+    with torch.no_grad():
+        _, w_good, _ = model.step(*args, d["quality"][:, 0], state)
+        bad = d["quality"][:, 0].clone()
+        bad[:, 0] = -10.0  # audio at the bottom of its SNR range
+        _, w_bad, _ = model.step(*args, bad, state)
+        p_none, w_none, st_none = model.step(*args, torch.full_like(bad, float("nan")), state)
+    assert not torch.allclose(w_good, w_bad)
+    assert torch.isfinite(p_none).all() and torch.isfinite(w_none).all() and torch.isfinite(st_none).all()

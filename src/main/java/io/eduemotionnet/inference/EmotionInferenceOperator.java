@@ -189,7 +189,7 @@ public class EmotionInferenceOperator extends AbstractStreamOperator<Prediction>
             learner = LearnerState.start(step.sessionId, step.stepStart);
             sessionStarts.inc();
         }
-        rows.add(new Row(key, step, learner, batch.add(step.embeddings(), fresh ? null : learner.modelState)));
+        rows.add(new Row(key, step, learner, batch.add(step.embeddings(), step.meanQuality, fresh ? null : learner.modelState)));
         keysInBatch.add(key);
         if (batch.isFull()) {
             flush();

@@ -115,6 +115,7 @@ public final class OnnxEmotionModel implements AutoCloseable {
             expectedIn.put(EMBEDDING_INPUTS[m], (long) info.dims[m]);
         }
         expectedIn.put("mask", (long) ModelInfo.MODALITIES.size());
+        expectedIn.put("quality", (long) ModelInfo.MODALITIES.size());
         expectedIn.put("state", (long) info.stateSize);
         Map<String, Long> expectedOut = new LinkedHashMap<>();
         expectedOut.put("probabilities", (long) info.classes.size());
@@ -156,6 +157,7 @@ public final class OnnxEmotionModel implements AutoCloseable {
                 inputs.put(EMBEDDING_INPUTS[m], tensor(batch.embeddings[m], n, info.dims[m]));
             }
             inputs.put("mask", tensor(batch.mask, n, ModelInfo.MODALITIES.size()));
+            inputs.put("quality", tensor(batch.quality, n, ModelInfo.MODALITIES.size()));
             inputs.put("state", tensor(batch.state, n, info.stateSize));
             try (OrtSession.Result result = session.run(inputs)) {
                 copy(result, "probabilities", batch.probabilities, n * info.classes.size());
@@ -191,6 +193,7 @@ public final class OnnxEmotionModel implements AutoCloseable {
         public int size;
         final FloatBuffer[] embeddings;
         final FloatBuffer mask;
+        final FloatBuffer quality;
         final FloatBuffer state;
         public final float[] probabilities;
         public final float[] mieWeights;
@@ -205,6 +208,7 @@ public final class OnnxEmotionModel implements AutoCloseable {
                 embeddings[m] = direct(capacity * info.dims[m]);
             }
             mask = direct(capacity * info.dims.length);
+            quality = direct(capacity * info.dims.length);
             state = direct(capacity * info.stateSize);
             probabilities = new float[capacity * info.classes.size()];
             mieWeights = new float[capacity * info.dims.length];
@@ -220,11 +224,14 @@ public final class OnnxEmotionModel implements AutoCloseable {
         }
 
         /**
-         * Appends one learner-step: pooled embeddings (null = missing) and the learner's carried state
-         * (null = a new learner: zeros). Returns its row.
+         * Appends one learner-step: pooled embeddings (null = missing), the mean quality score per
+         * modality in the producers' units (NaN = none reported; the model scales it) and the
+         * learner's carried state (null = a new learner: zeros). Returns its row.
          */
-        public int add(float[][] pooled, float[] carried) {
+        public int add(float[][] pooled, float[] meanQuality, float[] carried) {
             int row = size++;
+            quality.position(row * embeddings.length);
+            quality.put(meanQuality, 0, embeddings.length);
             for (int m = 0; m < embeddings.length; m++) {
                 int dim = info.dims[m];
                 FloatBuffer buf = embeddings[m];

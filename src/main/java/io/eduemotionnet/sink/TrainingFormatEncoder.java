@@ -8,7 +8,8 @@ import org.apache.flink.api.common.serialization.Encoder;
 
 /**
  * One aligned step as one JSON line in the model's training format (model/edu_emotionnet/data.py):
- * learner_id, session_id, step, mask, audio/visual/text (null when missing), label null.
+ * learner_id, session_id, step, mask, audio/visual/text (null when missing), quality (the mean
+ * quality score per modality, null where none was reported), label null.
  */
 public class TrainingFormatEncoder implements Encoder<AlignedStep> {
     private static final long serialVersionUID = 1L;
@@ -41,6 +42,17 @@ public class TrainingFormatEncoder implements Encoder<AlignedStep> {
                 sb.append(']');
             }
         }
+        sb.append(",\"quality\":[");
+        for (int m = 0; m < 3; m++) {
+            float q = step.meanQuality[m];
+            sb.append(m == 0 ? "" : ",");
+            if (step.present(m) && !Float.isNaN(q)) {
+                sb.append(q);
+            } else {
+                sb.append("null");
+            }
+        }
+        sb.append(']');
         sb.append(",\"label\":null}\n");
         out.write(sb.toString().getBytes(StandardCharsets.UTF_8));
     }

@@ -248,13 +248,14 @@ public final class InferenceBenchmark {
                     pooled[m][i] = (float) rng.nextGaussian() * 0.3f;
                 }
             }
+            float[] quality = {20f, 0.9f, 0.85f};
             OnnxEmotionModel.Batch batch = model.newBatch(batchSize);
             long rows = 0;
             long start = System.nanoTime();
             while (System.nanoTime() - start < 3_000_000_000L) {
                 batch.clear();
                 for (int i = 0; i < batchSize; i++) {
-                    batch.add(pooled, null);
+                    batch.add(pooled, quality, null);
                 }
                 model.run(batch);
                 rows += batchSize;

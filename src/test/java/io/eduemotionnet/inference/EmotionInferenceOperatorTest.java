@@ -67,6 +67,9 @@ class EmotionInferenceOperatorTest {
                 }
                 s.setEmbedding(m, v);
                 s.counts[m] = 1;
+                if (seed % 3 != 0) { // some steps carry producers' quality scores, others none (NaN)
+                    s.meanQuality[m] = m == 0 ? 5f + r.nextInt(20) : 0.5f + 0.4f * r.nextFloat();
+                }
             }
         }
         s.closedAt = System.currentTimeMillis();
@@ -93,7 +96,7 @@ class EmotionInferenceOperatorTest {
             float[] state = null;
             for (AlignedStep s : steps) {
                 batch.clear();
-                batch.add(s.embeddings(), state);
+                batch.add(s.embeddings(), s.meanQuality, state);
                 model.run(batch);
                 state = batch.stateOut.clone();
                 out.add(java.util.Arrays.copyOf(batch.probabilities, info.classes.size()));

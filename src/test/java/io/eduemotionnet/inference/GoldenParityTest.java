@@ -33,6 +33,7 @@ class GoldenParityTest {
         assertThat(tolerance).isLessThanOrEqualTo(1e-4);
         float[][] inputs = {read(manifest, "audio"), read(manifest, "visual"), read(manifest, "text")};
         float[] mask = read(manifest, "mask");
+        float[] quality = read(manifest, "quality"); // NaN where no score was reported
         float[] probs = read(manifest, "probabilities");
         float[] weights = read(manifest, "mie_weights");
         float[] finalState = read(manifest, "state_final");
@@ -54,7 +55,8 @@ class GoldenParityTest {
                             pooled[m] = java.util.Arrays.copyOfRange(inputs[m], (l * steps + t) * d, (l * steps + t + 1) * d);
                         }
                     }
-                    batch.add(pooled, states[l]);
+                    float[] q = java.util.Arrays.copyOfRange(quality, (l * steps + t) * 3, (l * steps + t + 1) * 3);
+                    batch.add(pooled, q, states[l]);
                 }
                 model.run(batch);
                 for (int l = 0; l < learners; l++) {

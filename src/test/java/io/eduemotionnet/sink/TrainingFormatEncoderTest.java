@@ -21,6 +21,7 @@ class TrainingFormatEncoderTest {
         s.sessionStep = sessionStep;
         if (audio) {
             s.audio = filled(128, 0.25f);
+            s.meanQuality[0] = 17.5f; // audio SNR in dB; visual and text report none
         }
         if (visual) {
             s.visual = filled(512, -1.5e-6f);
@@ -56,13 +57,14 @@ class TrainingFormatEncoderTest {
                         + "from edu_emotionnet.spec import load; from edu_emotionnet.data import read_jsonl;"
                         + "s = read_jsonl(sys.argv[1], load());"
                         + "print(len(s), s.lengths.tolist(), s.mask[0].astype(int).tolist(), s.labels[0].tolist(),"
-                        + " round(float(s.visual[0, 0, 0]), 9), float(s.text[0, 1, 5]))",
+                        + " round(float(s.visual[0, 0, 0]), 9), float(s.text[0, 1, 5]), s.quality[0, 0].tolist())",
                 file.toString())
                 .redirectErrorStream(true).start();
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
         String result = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         assertThat(p.exitValue()).as(result).isZero();
-        // one session of 4 steps (step 2 missing: nothing sent), masks as written, labels joined
-        assertThat(result).isEqualTo("1 [4] [[1, 1, 0], [0, 1, 1], [0, 0, 0], [1, 0, 0]] [1, 1, -1, 1] -1.5e-06 3.0");
+        // one session of 4 steps (step 2 missing: nothing sent), masks as written, labels joined,
+        // quality as reported (NaN: none)
+        assertThat(result).isEqualTo("1 [4] [[1, 1, 0], [0, 1, 1], [0, 0, 0], [1, 0, 0]] [1, 1, -1, 1] -1.5e-06 3.0 [17.5, nan, nan]");
     }
 }
