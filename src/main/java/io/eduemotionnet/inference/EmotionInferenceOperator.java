@@ -18,6 +18,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.StateTtlConfig;
@@ -27,6 +29,8 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
@@ -58,12 +62,18 @@ import org.slf4j.LoggerFactory;
  * <p>A step that arrives after its slot was already scored (its source partition was idle longer than
  * {@code edu.ingest.idleness}, so event time moved on without it) cannot rewind the learner's
  * timeline: its pooled inputs go to the late-events output and are counted (eduStepsAfterScoring).
+ *
+ * <p>Steps waiting for their watermark are buffered on the heap ({@link Buffered}), not written to
+ * RocksDB and read back one step later: a checkpoint spills the ones not yet in keyed state into the
+ * keyed map state {@code pending-steps} (before the keyed state is snapshotted), and a restore loads
+ * that map state back, so buffered steps survive failures and rescaling exactly as keyed state does.
  */
 public class EmotionInferenceOperator extends AbstractStreamOperator<Prediction>
         implements OneInputStreamOperator<AlignedStep, Prediction>, Triggerable<String, VoidNamespace> {
     private static final long serialVersionUID = 1L;
     private static final Modality[] MODALITIES = Modality.values();
     private static final Logger LOG = LoggerFactory.getLogger(EmotionInferenceOperator.class);
+    private static final String PENDING = "pending-steps";
 
     private final JobConfig config;
     private final ModelInfo info;
@@ -74,7 +84,11 @@ public class EmotionInferenceOperator extends AbstractStreamOperator<Prediction>
     private transient List<Row> rows;
     private transient Set<String> keysInBatch;
     private transient ValueState<LearnerState> learners;
+    /** Buffered steps as of the last checkpoint (see {@link Buffered}); the heap buffer is authoritative. */
     private transient MapState<Long, AlignedStep> pending;
+    /** Steps not yet scored, per key (a short list: usually one step). */
+    private transient Map<Object, Buffered> buffered;
+    private transient long stateTtlMillis;
     private transient InternalTimerService<VoidNamespace> timers;
 
     private transient Counter stepsScored;
@@ -111,19 +125,6 @@ public class EmotionInferenceOperator extends AbstractStreamOperator<Prediction>
         batch = model.newBatch(config.maxBatchSize);
         rows = new ArrayList<>(config.maxBatchSize);
         keysInBatch = new HashSet<>();
-
-        StateTtlConfig ttl = StateTtlConfig.newBuilder(config.stateTtl)
-                .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
-                .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
-                .build();
-        ValueStateDescriptor<LearnerState> learnerDesc =
-                new ValueStateDescriptor<>("learner", TypeInformation.of(LearnerState.class));
-        learnerDesc.enableTimeToLive(ttl);
-        learners = getRuntimeContext().getState(learnerDesc);
-        MapStateDescriptor<Long, AlignedStep> pendingDesc =
-                new MapStateDescriptor<>("pending-steps", Types.LONG, TypeInformation.of(AlignedStep.class));
-        pendingDesc.enableTimeToLive(ttl);
-        pending = getRuntimeContext().getMapState(pendingDesc);
         timers = getInternalTimerService("step-timers", VoidNamespaceSerializer.INSTANCE, this);
 
         stepsScored = group.counter(EmotionMetrics.STEPS_SCORED);
@@ -142,15 +143,132 @@ public class EmotionInferenceOperator extends AbstractStreamOperator<Prediction>
         latestStep = Long.MIN_VALUE;
     }
 
+    @Override
+    public void initializeState(StateInitializationContext context) throws Exception {
+        super.initializeState(context);
+        StateTtlConfig ttl = StateTtlConfig.newBuilder(config.stateTtl)
+                .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
+                .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
+                .build();
+        ValueStateDescriptor<LearnerState> learnerDesc =
+                new ValueStateDescriptor<>("learner", TypeInformation.of(LearnerState.class));
+        learnerDesc.enableTimeToLive(ttl);
+        learners = context.getKeyedStateStore().getState(learnerDesc);
+        MapStateDescriptor<Long, AlignedStep> pendingDesc =
+                new MapStateDescriptor<>(PENDING, Types.LONG, TypeInformation.of(AlignedStep.class));
+        pendingDesc.enableTimeToLive(ttl);
+        pending = context.getKeyedStateStore().getMapState(pendingDesc);
+        stateTtlMillis = config.stateTtl.toMillis();
+        buffered = new HashMap<>();
+        if (context.isRestored()) {
+            loadBuffered();
+        }
+    }
+
+    /** After a restore (also rescaled): the steps buffered at the checkpoint, for this subtask's keys. */
+    @SuppressWarnings("unchecked")
+    private void loadBuffered() throws Exception {
+        List<Object> keys;
+        try (Stream<Object> stream = ((org.apache.flink.runtime.state.KeyedStateBackend<Object>) getKeyedStateBackend())
+                .getKeys(PENDING, VoidNamespace.INSTANCE)) {
+            keys = stream.distinct().collect(Collectors.toList());
+        }
+        long now = System.currentTimeMillis();
+        for (Object key : keys) {
+            setCurrentKey(key);
+            for (Map.Entry<Long, AlignedStep> e : pending.entries()) {
+                Buffered b = new Buffered(e.getValue(), now, buffered.get(key));
+                b.inState = true;
+                b.spilled = true;
+                buffered.put(key, b);
+            }
+        }
+    }
+
+    /**
+     * Spills the buffered steps that keyed state does not hold yet into it: Flink snapshots the keyed
+     * state after this method, so the checkpoint holds every step not yet scored. (No rows are in
+     * flight here: a watermark scores everything it queues before it returns.)
+     */
+    @Override
+    public void snapshotState(StateSnapshotContext context) throws Exception {
+        super.snapshotState(context);
+        Object current = getCurrentKey();
+        for (Map.Entry<Object, Buffered> e : buffered.entrySet()) {
+            for (Buffered b = e.getValue(); b != null; b = b.next) {
+                if (!b.spilled) {
+                    setCurrentKey(e.getKey());
+                    pending.put(b.step.stepStart, b.step);
+                    b.inState = true;
+                    b.spilled = true;
+                }
+            }
+        }
+        if (current != null) {
+            setCurrentKey(current);
+        }
+    }
+
     private long fireTime(long stepStart) {
         return stepStart + info.stepMillis - 1 + config.allowedLateness.toMillis();
     }
 
     @Override
     public void processElement(StreamRecord<AlignedStep> record) throws Exception {
+        // kept by reference: the operator follows a keyBy, and network inputs deserialize every record
+        // into a new object (object reuse or not)
         AlignedStep step = record.getValue();
-        pending.put(step.stepStart, step);
+        Object key = getCurrentKey();
+        Buffered head = buffered.get(key);
+        long now = System.currentTimeMillis();
+        Buffered same = head;
+        while (same != null && same.step.stepStart != step.stepStart) {
+            same = same.next;
+        }
+        if (same != null) { // a second step for the same slot replaces the first, as a map put did
+            same.step = step;
+            same.receivedAt = now;
+            same.spilled = false;
+        } else {
+            buffered.put(key, new Buffered(step, now, head));
+        }
         timers.registerEventTimeTimer(VoidNamespace.INSTANCE, fireTime(step.stepStart));
+    }
+
+    /**
+     * Removes and returns the key's buffered step for {@code stepStart}; null if none, or if it waited
+     * longer than the state TTL (as the TTL'd map state held it: processing time since it arrived).
+     */
+    private AlignedStep takeBuffered(Object key, long stepStart) throws Exception {
+        Buffered prev = null;
+        for (Buffered b = buffered.get(key); b != null; prev = b, b = b.next) {
+            if (b.step.stepStart == stepStart) {
+                if (prev != null) {
+                    prev.next = b.next;
+                } else if (b.next != null) {
+                    buffered.put(key, b.next);
+                } else {
+                    buffered.remove(key);
+                }
+                if (b.inState) {
+                    pending.remove(stepStart);
+                }
+                boolean expired = b.receivedAt + stateTtlMillis <= System.currentTimeMillis();
+                return expired ? null : b.step;
+            }
+        }
+        return null;
+    }
+
+    /** Drops every buffered step of the key (the learner's session expired). */
+    private void dropBuffered(Object key) throws Exception {
+        boolean inState = false;
+        for (Buffered b = buffered.remove(key); b != null; b = b.next) {
+            inState |= b.inState;
+        }
+        if (inState) {
+            pending.clear();
+        }
     }
 
     @Override
@@ -161,10 +279,9 @@ public class EmotionInferenceOperator extends AbstractStreamOperator<Prediction>
             setCurrentKey(key);
         }
         long stepStart = timer.getTimestamp() - config.allowedLateness.toMillis() - info.stepMillis + 1;
-        AlignedStep step = pending.get(stepStart);
+        AlignedStep step = takeBuffered(key, stepStart);
         LearnerState learner = learners.value();
         if (step != null) {
-            pending.remove(stepStart);
             if (learner != null && learner.sessionId.equals(step.sessionId) && step.stepStart <= learner.lastStepStart) {
                 toLateOutput(step, timer.getTimestamp());
                 return;
@@ -176,7 +293,7 @@ public class EmotionInferenceOperator extends AbstractStreamOperator<Prediction>
             }
             if (learner.emptySteps >= config.maxGapSteps) {
                 learners.clear();
-                pending.clear();
+                dropBuffered(key);
                 expirations.inc();
                 return;
             }
@@ -303,18 +420,12 @@ public class EmotionInferenceOperator extends AbstractStreamOperator<Prediction>
             }
         }
         long ts = step.stepEnd - 1;
-        Prediction prediction = Prediction.newBuilder()
-                .setLearnerId(step.learnerId)
-                .setSessionId(step.sessionId)
-                .setStepStart(Instant.ofEpochMilli(step.stepStart))
-                .setStepEnd(Instant.ofEpochMilli(step.stepEnd))
-                .setProbabilities(probabilities)
-                .setLabel(info.classes.get(best))
-                .setMieWeights(weights)
-                .setPresent(present)
-                .setModelVersion(info.version)
-                .setEmitTime(Instant.ofEpochMilli(now))
-                .build();
+        // all-args constructors rather than builders (every field is set; a builder validates each
+        // field and copies schema defaults, a per-record cost on this path)
+        Instant stepStart = Instant.ofEpochMilli(step.stepStart);
+        Prediction prediction = new Prediction(step.learnerId, step.sessionId, stepStart,
+                Instant.ofEpochMilli(step.stepEnd), probabilities, info.classes.get(best), weights, present,
+                info.version, Instant.ofEpochMilli(now));
         output.collect(new StreamRecord<>(prediction, ts));
         stepsScored.inc();
         predictionsPerClass[best].inc();
@@ -323,17 +434,9 @@ public class EmotionInferenceOperator extends AbstractStreamOperator<Prediction>
         }
 
         int emptySteps = presentBits == 0 ? learner.emptySteps + 1 : 0;
-        output.collect(OutputTags.CONFIDENCE, new StreamRecord<>(ConfidenceReport.newBuilder()
-                .setLearnerId(step.learnerId)
-                .setSessionId(step.sessionId)
-                .setStepStart(Instant.ofEpochMilli(step.stepStart))
-                .setMieWeights(weights)
-                .setMeanQuality(new ModalityWeights(step.meanQuality[0], step.meanQuality[1], step.meanQuality[2]))
-                .setPresent(present)
-                .setTopProbability(batch.probabilities[row.index * c + best])
-                .setEntropy((float) entropy)
-                .setStepsWithoutInput(emptySteps)
-                .build(), ts));
+        output.collect(OutputTags.CONFIDENCE, new StreamRecord<>(new ConfidenceReport(step.learnerId, step.sessionId,
+                stepStart, weights, new ModalityWeights(step.meanQuality[0], step.meanQuality[1], step.meanQuality[2]),
+                present, batch.probabilities[row.index * c + best], (float) entropy, emptySteps), ts));
         for (int m = 0; m < 3; m++) {
             boolean was = (learner.presentBits & (1 << m)) != 0;
             boolean is = (presentBits & (1 << m)) != 0;
@@ -412,6 +515,24 @@ public class EmotionInferenceOperator extends AbstractStreamOperator<Prediction>
 
     Counter cudaFallbacksCounter() {
         return cudaFallbacks;
+    }
+
+    /**
+     * A step waiting for its watermark, in a per-key list. {@code inState}: {@code pending-steps} has an
+     * entry for its slot (to delete when the step is taken); {@code spilled}: that entry is this step.
+     */
+    private static final class Buffered {
+        AlignedStep step;
+        long receivedAt;
+        Buffered next;
+        boolean inState;
+        boolean spilled;
+
+        Buffered(AlignedStep step, long receivedAt, Buffered next) {
+            this.step = step;
+            this.receivedAt = receivedAt;
+            this.next = next;
+        }
     }
 
     /** A queued learner-step: its batch row and the learner state it continues from. */

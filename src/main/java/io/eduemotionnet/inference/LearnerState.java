@@ -1,9 +1,13 @@
 package io.eduemotionnet.inference;
 
+import org.apache.flink.api.common.typeinfo.TypeInfo;
+
 /**
  * One learner's keyed state in RocksDB: the model's carried state (the TFL history and the CMAA
- * context) and what the job needs to continue the session. A Flink POJO.
+ * context) and what the job needs to continue the session. Serialized by {@link
+ * LearnerStateSerializer} (the model state as one block of bytes, not float by float).
  */
+@TypeInfo(LearnerStateTypeInfo.Factory.class)
 public class LearnerState {
     public String sessionId;
     /** The model's carried state after the last scored step (ModelInfo.stateSize floats). */

@@ -152,6 +152,7 @@ public final class OnnxEmotionModel implements AutoCloseable {
             return;
         }
         Map<String, OnnxTensor> inputs = new HashMap<>(8);
+        Map<String, OnnxTensor> outputs = new HashMap<>(4);
         try {
             for (int m = 0; m < EMBEDDING_INPUTS.length; m++) {
                 inputs.put(EMBEDDING_INPUTS[m], tensor(batch.embeddings[m], n, info.dims[m]));
@@ -159,13 +160,21 @@ public final class OnnxEmotionModel implements AutoCloseable {
             inputs.put("mask", tensor(batch.mask, n, ModelInfo.MODALITIES.size()));
             inputs.put("quality", tensor(batch.quality, n, ModelInfo.MODALITIES.size()));
             inputs.put("state", tensor(batch.state, n, info.stateSize));
-            try (OrtSession.Result result = session.run(inputs)) {
-                copy(result, "probabilities", batch.probabilities, n * info.classes.size());
-                copy(result, "mie_weights", batch.mieWeights, n * ModelInfo.MODALITIES.size());
-                copy(result, "state_out", batch.stateOut, n * info.stateSize);
-            }
+            // outputs written straight into the batch's reusable direct buffers ("pinned" outputs):
+            // otherwise ONNX Runtime allocates fresh output memory on every call (4 MB of state_out for
+            // 1024 rows) and getFloatBuffer() copies it into yet another fresh heap buffer
+            outputs.put("probabilities", tensor(batch.probabilitiesOut, n, info.classes.size()));
+            outputs.put("mie_weights", tensor(batch.mieWeightsOut, n, ModelInfo.MODALITIES.size()));
+            outputs.put("state_out", tensor(batch.stateOutBuffer, n, info.stateSize));
+            session.run(inputs, outputs).close(); // the pinned outputs are ours, not the result's
+            copy(batch.probabilitiesOut, batch.probabilities, n * info.classes.size());
+            copy(batch.mieWeightsOut, batch.mieWeights, n * ModelInfo.MODALITIES.size());
+            copy(batch.stateOutBuffer, batch.stateOut, n * info.stateSize);
         } finally {
             for (OnnxTensor t : inputs.values()) {
+                t.close();
+            }
+            for (OnnxTensor t : outputs.values()) {
                 t.close();
             }
         }
@@ -177,9 +186,8 @@ public final class OnnxEmotionModel implements AutoCloseable {
         return OnnxTensor.createTensor(env, view.slice(), new long[] {rows, cols});
     }
 
-    private static void copy(OrtSession.Result result, String name, float[] into, int count) throws OrtException {
-        OnnxTensor t = (OnnxTensor) result.get(name).orElseThrow(() -> new IllegalStateException("model returned no " + name));
-        t.getFloatBuffer().get(into, 0, count);
+    private static void copy(FloatBuffer from, float[] into, int count) {
+        from.get(0, into, 0, count); // absolute bulk get: one memory copy
     }
 
     @Override
@@ -187,7 +195,10 @@ public final class OnnxEmotionModel implements AutoCloseable {
         session.close();
     }
 
-    /** Row-major inputs (direct buffers, handed to ONNX Runtime without a copy) and outputs. */
+    /**
+     * Row-major inputs and outputs in direct buffers that ONNX Runtime reads and writes in place; after
+     * a run the outputs are also copied (one bulk copy each) into the float arrays.
+     */
     public static final class Batch {
         public final int capacity;
         public int size;
@@ -195,10 +206,14 @@ public final class OnnxEmotionModel implements AutoCloseable {
         final FloatBuffer mask;
         final FloatBuffer quality;
         final FloatBuffer state;
+        final FloatBuffer probabilitiesOut;
+        final FloatBuffer mieWeightsOut;
+        final FloatBuffer stateOutBuffer;
         public final float[] probabilities;
         public final float[] mieWeights;
         public final float[] stateOut;
         private final ModelInfo info;
+        private final float[] zeros; // bulk source for missing inputs and a new learner's state
 
         Batch(ModelInfo info, int capacity) {
             this.info = info;
@@ -210,6 +225,10 @@ public final class OnnxEmotionModel implements AutoCloseable {
             mask = direct(capacity * info.dims.length);
             quality = direct(capacity * info.dims.length);
             state = direct(capacity * info.stateSize);
+            probabilitiesOut = direct(capacity * info.classes.size());
+            mieWeightsOut = direct(capacity * info.dims.length);
+            stateOutBuffer = direct(capacity * info.stateSize);
+            zeros = new float[Math.max(info.stateSize, java.util.Arrays.stream(info.dims).max().orElse(0))];
             probabilities = new float[capacity * info.classes.size()];
             mieWeights = new float[capacity * info.dims.length];
             stateOut = new float[capacity * info.stateSize];
@@ -237,9 +256,7 @@ public final class OnnxEmotionModel implements AutoCloseable {
                 FloatBuffer buf = embeddings[m];
                 buf.position(row * dim);
                 if (pooled[m] == null) {
-                    for (int i = 0; i < dim; i++) {
-                        buf.put(0f);
-                    }
+                    buf.put(zeros, 0, dim);
                     mask.put(row * embeddings.length + m, 0f);
                 } else {
                     buf.put(pooled[m], 0, dim);
@@ -248,9 +265,7 @@ public final class OnnxEmotionModel implements AutoCloseable {
             }
             state.position(row * info.stateSize);
             if (carried == null) {
-                for (int i = 0; i < info.stateSize; i++) {
-                    state.put(0f);
-                }
+                state.put(zeros, 0, info.stateSize);
             } else {
                 state.put(carried, 0, info.stateSize);
             }

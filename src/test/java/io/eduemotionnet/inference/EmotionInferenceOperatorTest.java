@@ -14,7 +14,19 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Collectors;
+import org.apache.flink.api.common.state.StateTtlConfig;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.typeutils.PojoField;
+import org.apache.flink.api.java.typeutils.PojoTypeInfo;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.api.watermark.Watermark;
@@ -266,5 +278,159 @@ class EmotionInferenceOperatorTest {
         send(step("learner-a", "s1", 0, 1));
         watermarkAfter(0);
         assertThat(predictions()).hasSize(1);
+    }
+
+    private static KeyedOneInputStreamOperatorTestHarness<String, AlignedStep, Prediction> harness(
+            EmotionInferenceOperator op, int parallelism, int subtask) throws Exception {
+        var h = new KeyedOneInputStreamOperatorTestHarness<>(op, (AlignedStep s) -> s.learnerId, Types.STRING, 128,
+                parallelism, subtask);
+        h.setStateBackend(new EmbeddedRocksDBStateBackend());
+        return h;
+    }
+
+    private static long pendingKeys(EmotionInferenceOperator op) {
+        try (var keys = op.getKeyedStateBackend().getKeys("pending-steps", VoidNamespace.INSTANCE)) {
+            return keys.count();
+        }
+    }
+
+    @Test
+    void stepsBufferedAtACheckpointAreRestoredAlsoRescaled() throws Exception {
+        operator = new EmotionInferenceOperator(config(), info);
+        harness = harness(operator, 1, 0);
+        harness.open();
+        List<AlignedStep> second = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            send(step("learner-" + i, "s", 0, i));
+        }
+        watermarkAfter(0);
+        for (int i = 0; i < 20; i++) {
+            AlignedStep s = step("learner-" + i, "s", 1, 100 + i, true, i % 2 == 0, true);
+            second.add(s);
+            send(s);
+        }
+        OperatorSubtaskState snapshot = harness.snapshot(1, 1); // step 1 is buffered, not yet scored
+        assertThat(pendingKeys(operator)).isEqualTo(20);
+        watermarkAfter(1);
+        List<Prediction> expected = predictions().subList(20, 40);
+        assertThat(pendingKeys(operator)).isZero(); // the spilled copies are deleted once scored
+
+        // restored at parallelism 2: each subtask scores its own learners' buffered step, once
+        List<Prediction> restored = new ArrayList<>();
+        for (int subtask = 0; subtask < 2; subtask++) {
+            EmotionInferenceOperator op = new EmotionInferenceOperator(config(), info);
+            try (var h = harness(op, 2, subtask)) {
+                h.initializeState(AbstractStreamOperatorTestHarness.repartitionOperatorState(snapshot, 128, 1, 2, subtask));
+                h.open();
+                h.processWatermark((1 + 1) * step - 1);
+                List<Prediction> out = h.extractOutputValues();
+                assertThat(out).isNotEmpty();
+                restored.addAll(out);
+                assertThat(op.sessionStartsCounter().getCount()).isZero(); // continued from the restored state
+                assertThat(pendingKeys(op)).isZero();
+            }
+        }
+        assertThat(restored).hasSize(20);
+        for (Prediction e : expected) {
+            Prediction r = restored.stream().filter(p -> p.getLearnerId().equals(e.getLearnerId())).findFirst().orElseThrow();
+            assertThat(r.getStepStart()).isEqualTo(e.getStepStart());
+            assertThat(r.getPresent()).isEqualTo(e.getPresent());
+            assertThat(probabilities(r)).containsExactly(probabilities(e), org.assertj.core.data.Offset.offset(1e-5f));
+        }
+    }
+
+    @Test
+    void aStepReplacedAfterACheckpointIsNotRestoredStale() throws Exception {
+        operator = new EmotionInferenceOperator(config(), info);
+        harness = harness(operator, 1, 0);
+        harness.open();
+        send(step("learner-a", "s1", 0, 1));
+        harness.snapshot(1, 1);
+        AlignedStep replacement = step("learner-a", "s1", 0, 2, true, false, false);
+        send(replacement); // the same slot again: replaces the buffered (and spilled) step
+        OperatorSubtaskState snapshot = harness.snapshot(2, 2);
+        watermarkAfter(0);
+        assertThat(predictions()).extracting(p -> p.getPresent().size()).containsExactly(1);
+        assertThat(pendingKeys(operator)).isZero();
+        harness.close();
+        operator = new EmotionInferenceOperator(config(), info);
+        harness = harness(operator, 1, 0);
+        harness.initializeState(snapshot);
+        harness.open();
+        watermarkAfter(0);
+        assertThat(predictions()).extracting(p -> p.getPresent().size()).containsExactly(1);
+    }
+
+    /** Learner state written by earlier versions (Flink's POJO format) is migrated on restore. */
+    @Test
+    void learnerStateInThePojoFormatIsMigrated() throws Exception {
+        AlignedStep first = step("learner-a", "s1", 0, 1);
+        AlignedStep second = step("learner-a", "s1", 1, 2, true, false, true);
+        float[] carried;
+        try (OnnxEmotionModel model = OnnxEmotionModel.open(config(), () -> { })) {
+            OnnxEmotionModel.Batch batch = model.newBatch(1);
+            batch.add(first.embeddings(), null);
+            model.run(batch);
+            carried = batch.stateOut.clone();
+        }
+        LearnerState legacy = LearnerState.start("s1", 0);
+        legacy.modelState = carried;
+        legacy.lastStepStart = 0;
+        legacy.presentBits = 7;
+        legacy.seenBits = 7;
+        OperatorSubtaskState snapshot;
+        try (var h = new KeyedOneInputStreamOperatorTestHarness<>(new PojoStateWriter(legacy), (AlignedStep s) -> s.learnerId,
+                Types.STRING, 128, 1, 0)) {
+            h.setStateBackend(new EmbeddedRocksDBStateBackend());
+            h.open();
+            h.processElement(first, first.stepEnd - 1);
+            snapshot = h.snapshot(1, 1);
+        }
+        operator = new EmotionInferenceOperator(config(), info);
+        harness = harness(operator, 1, 0);
+        harness.initializeState(snapshot);
+        harness.open();
+        send(second);
+        watermarkAfter(1);
+        assertThat(predictions()).hasSize(1);
+        assertThat(operator.sessionStartsCounter().getCount()).isZero();
+        assertThat(probabilities(predictions().get(0)))
+                .containsExactly(direct(List.of(first, second)).get(1), org.assertj.core.data.Offset.offset(1e-5f));
+    }
+
+    /** Writes one LearnerState per key in the POJO format, under the operator's state name and TTL. */
+    static final class PojoStateWriter extends AbstractStreamOperator<Prediction> implements OneInputStreamOperator<AlignedStep, Prediction> {
+        private final LearnerState value;
+        private transient ValueState<LearnerState> state;
+
+        PojoStateWriter(LearnerState value) {
+            this.value = value;
+        }
+
+        @Override
+        public void initializeState(StateInitializationContext context) throws Exception {
+            super.initializeState(context);
+            List<PojoField> fields = new ArrayList<>();
+            for (String name : List.of("sessionId", "modelState", "sessionStart", "lastStepStart", "emptySteps",
+                    "presentBits", "seenBits", "missingRun")) {
+                var f = LearnerState.class.getField(name);
+                org.apache.flink.api.common.typeinfo.TypeInformation<?> t = f.getType() == String.class ? Types.STRING
+                        : f.getType() == float[].class ? PrimitiveArrayTypeInfo.FLOAT_PRIMITIVE_ARRAY_TYPE_INFO
+                        : f.getType() == int[].class ? PrimitiveArrayTypeInfo.INT_PRIMITIVE_ARRAY_TYPE_INFO
+                        : f.getType() == long.class ? Types.LONG : Types.INT;
+                fields.add(new PojoField(f, t));
+            }
+            var desc = new ValueStateDescriptor<>("learner", new PojoTypeInfo<>(LearnerState.class, fields));
+            desc.enableTimeToLive(StateTtlConfig.newBuilder(config().stateTtl)
+                    .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
+                    .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
+                    .build());
+            state = context.getKeyedStateStore().getState(desc);
+        }
+
+        @Override
+        public void processElement(StreamRecord<AlignedStep> element) throws Exception {
+            state.update(value);
+        }
     }
 }
