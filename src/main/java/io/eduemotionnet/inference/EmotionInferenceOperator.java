@@ -330,16 +330,20 @@ public class EmotionInferenceOperator extends AbstractStreamOperator<Prediction>
         }
     }
 
-    /** State restored from a model with another state layout cannot be continued: start afresh. */
+    /**
+     * State written by another model (restored after a model upgrade) cannot be continued, even when
+     * its size fits: its carried tokens come from other encoder weights. Such learners start afresh.
+     */
     private boolean compatible(LearnerState learner) {
-        if (learner.modelState != null && learner.modelState.length == info.stateSize) {
+        if (learner.modelState != null && learner.modelState.length == info.stateSize
+                && info.modelId.equals(learner.modelId)) {
             return true;
         }
         if (!warnedIncompatible) {
             warnedIncompatible = true;
-            LOG.warn("learner state of {} floats does not fit the model's {} (a model with another state layout was "
-                    + "deployed over restored state): such learners start afresh",
-                    learner.modelState == null ? 0 : learner.modelState.length, info.stateSize);
+            LOG.warn("restored learner state was written by another model ({} floats, model id {}; this model: {} floats, "
+                    + "id {}): such learners start afresh", learner.modelState == null ? 0 : learner.modelState.length,
+                    learner.modelId, info.stateSize, info.modelId);
         }
         return false;
     }
@@ -391,6 +395,7 @@ public class EmotionInferenceOperator extends AbstractStreamOperator<Prediction>
         float[] newState = learner.modelState != null && learner.modelState.length == s ? learner.modelState : new float[s];
         System.arraycopy(batch.stateOut, row.index * s, newState, 0, s);
         learner.modelState = newState;
+        learner.modelId = info.modelId;
 
         Map<String, Float> probabilities = new HashMap<>(c * 2);
         int best = 0;

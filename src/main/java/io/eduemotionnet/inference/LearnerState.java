@@ -10,6 +10,8 @@ import org.apache.flink.api.common.typeinfo.TypeInfo;
 @TypeInfo(LearnerStateTypeInfo.Factory.class)
 public class LearnerState {
     public String sessionId;
+    /** {@link ModelInfo#modelId} of the model that wrote {@link #modelState}. */
+    public String modelId;
     /** The model's carried state after the last scored step (ModelInfo.stateSize floats). */
     public float[] modelState;
     public long sessionStart;

@@ -20,7 +20,7 @@ import org.apache.flink.types.StringValue;
  * one block of little-endian bytes (a bulk copy through a {@link FloatBuffer} view), which the
  * profile showed as most of the state (de)serialization time.
  *
- * <p>Format (version 1): sessionId (Flink's {@link StringValue} encoding, null allowed), modelState
+ * <p>Format (version 1): sessionId and modelId (Flink's {@link StringValue} encoding, null allowed), modelState
  * (int length, -1 for null, then the floats little-endian), sessionStart, lastStepStart, emptySteps,
  * presentBits, seenBits, missingRun (int length, -1 for null, then the ints).
  *
@@ -52,6 +52,7 @@ public final class LearnerStateSerializer extends TypeSerializer<LearnerState> {
     public LearnerState copy(LearnerState from) {
         LearnerState to = new LearnerState();
         to.sessionId = from.sessionId;
+        to.modelId = from.modelId;
         to.modelState = from.modelState == null ? null : from.modelState.clone();
         to.sessionStart = from.sessionStart;
         to.lastStepStart = from.lastStepStart;
@@ -84,6 +85,7 @@ public final class LearnerStateSerializer extends TypeSerializer<LearnerState> {
     @Override
     public void serialize(LearnerState s, DataOutputView out) throws IOException {
         StringValue.writeString(s.sessionId, out);
+        StringValue.writeString(s.modelId, out);
         if (s.modelState == null) {
             out.writeInt(-1);
         } else {
@@ -111,6 +113,7 @@ public final class LearnerStateSerializer extends TypeSerializer<LearnerState> {
     public LearnerState deserialize(DataInputView in) throws IOException {
         LearnerState s = new LearnerState();
         s.sessionId = StringValue.readString(in);
+        s.modelId = StringValue.readString(in);
         int n = in.readInt();
         if (n >= 0) {
             FloatBuffer view = floats(n);

@@ -29,9 +29,15 @@ public final class ModelInfo implements Serializable {
     public final long stepMillis;
     public final String benchmarkFingerprint;
     public final String trainingData;
+    /**
+     * The first 16 hex digits of the ONNX file's SHA-256: carried state is only meaningful to the
+     * weights that wrote it, so each learner's state records it (a retrained model of the same
+     * version and state size must not continue another model's CMAA tokens).
+     */
+    public final String modelId;
 
     ModelInfo(String version, List<String> classes, int[] dims, int stateSize, long stepMillis,
-              String benchmarkFingerprint, String trainingData) {
+              String benchmarkFingerprint, String trainingData, String modelId) {
         this.version = version;
         this.classes = Collections.unmodifiableList(new ArrayList<>(classes));
         this.dims = dims.clone();
@@ -39,6 +45,7 @@ public final class ModelInfo implements Serializable {
         this.stepMillis = stepMillis;
         this.benchmarkFingerprint = benchmarkFingerprint;
         this.trainingData = trainingData;
+        this.modelId = modelId;
     }
 
     public Duration step() {
@@ -51,6 +58,11 @@ public final class ModelInfo implements Serializable {
 
     /** Parses and checks the model's custom metadata; {@code key} names the config key of the model path. */
     static ModelInfo fromMetadata(Map<String, String> meta, String key) {
+        return fromMetadata(meta, key, "unknown");
+    }
+
+    /** As {@link #fromMetadata(Map, String)}, for the model file whose bytes have this id. */
+    static ModelInfo fromMetadata(Map<String, String> meta, String key, String modelId) {
         ObjectMapper json = new ObjectMapper();
         try {
             String version = required(meta, "edu.model_version", key);
@@ -93,12 +105,21 @@ public final class ModelInfo implements Serializable {
             }
             return new ModelInfo(version, classes, dims, stateShape.get(0).asInt(), Math.round(stepSeconds * 1000),
                     meta.getOrDefault("edu.benchmark_fingerprint", "unknown"),
-                    meta.getOrDefault("edu.training_data", "unknown"));
+                    meta.getOrDefault("edu.training_data", "unknown"), modelId);
         } catch (ConfigException e) {
             throw e;
         } catch (Exception e) {
             throw new ConfigException(key, "model metadata is malformed (" + e.getMessage()
                     + "); export the model with `python3 -m edu_emotionnet export`");
+        }
+    }
+
+    /** The id of a model file: the first 16 hex digits of its SHA-256. */
+    static String idOf(byte[] onnx) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(onnx), 0, 8);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -50,7 +50,7 @@ public final class OnnxEmotionModel implements AutoCloseable {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
              OrtSession session = env.createSession(bytes, opts)) {
-            return validate(session);
+            return validate(session, bytes);
         } catch (OrtException e) {
             throw new ConfigException(JobOptions.MODEL_PATH.key(), "'" + location + "' is not a loadable ONNX model: " + e.getMessage());
         }
@@ -67,7 +67,7 @@ public final class OnnxEmotionModel implements AutoCloseable {
             try {
                 OrtSession session = createSession(env, bytes, cfg, true);
                 LOG.info("ONNX Runtime session on CUDA device {}", cfg.cudaDeviceId);
-                return new OnnxEmotionModel(validate(session), env, session, true);
+                return new OnnxEmotionModel(validate(session, bytes), env, session, true);
             } catch (OrtException | RuntimeException | LinkageError e) {
                 if (e instanceof ConfigException) {
                     throw (ConfigException) e;
@@ -86,7 +86,7 @@ public final class OnnxEmotionModel implements AutoCloseable {
         }
         try {
             OrtSession session = createSession(env, bytes, cfg, false);
-            return new OnnxEmotionModel(validate(session), env, session, false);
+            return new OnnxEmotionModel(validate(session, bytes), env, session, false);
         } catch (OrtException e) {
             throw new ConfigException(JobOptions.MODEL_PATH.key(), "cannot load the model: " + e.getMessage());
         }
@@ -105,9 +105,9 @@ public final class OnnxEmotionModel implements AutoCloseable {
     }
 
     /** Checks the graph's inputs and outputs against the metadata the job relies on. */
-    private static ModelInfo validate(OrtSession session) throws OrtException {
+    private static ModelInfo validate(OrtSession session, byte[] bytes) throws OrtException {
         String key = JobOptions.MODEL_PATH.key();
-        ModelInfo info = ModelInfo.fromMetadata(session.getMetadata().getCustomMetadata(), key);
+        ModelInfo info = ModelInfo.fromMetadata(session.getMetadata().getCustomMetadata(), key, ModelInfo.idOf(bytes));
         Map<String, NodeInfo> inputs = session.getInputInfo();
         Map<String, NodeInfo> outputs = session.getOutputInfo();
         Map<String, Long> expectedIn = new LinkedHashMap<>();

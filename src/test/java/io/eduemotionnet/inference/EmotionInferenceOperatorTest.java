@@ -361,41 +361,73 @@ class EmotionInferenceOperatorTest {
         assertThat(predictions()).extracting(p -> p.getPresent().size()).containsExactly(1);
     }
 
-    /** Learner state written by earlier versions (Flink's POJO format) is migrated on restore. */
+    /**
+     * Learner state in Flink's POJO format (this job before its own serializer) is migrated on
+     * restore and continued when it was written by the same model.
+     */
     @Test
     void learnerStateInThePojoFormatIsMigrated() throws Exception {
         AlignedStep first = step("learner-a", "s1", 0, 1);
         AlignedStep second = step("learner-a", "s1", 1, 2, true, false, true);
-        float[] carried;
-        try (OnnxEmotionModel model = OnnxEmotionModel.open(config(), () -> { })) {
-            OnnxEmotionModel.Batch batch = model.newBatch(1);
-            batch.add(first.embeddings(), null);
-            model.run(batch);
-            carried = batch.stateOut.clone();
-        }
-        LearnerState legacy = LearnerState.start("s1", 0);
-        legacy.modelState = carried;
-        legacy.lastStepStart = 0;
-        legacy.presentBits = 7;
-        legacy.seenBits = 7;
-        OperatorSubtaskState snapshot;
-        try (var h = new KeyedOneInputStreamOperatorTestHarness<>(new PojoStateWriter(legacy), (AlignedStep s) -> s.learnerId,
-                Types.STRING, 128, 1, 0)) {
-            h.setStateBackend(new EmbeddedRocksDBStateBackend());
-            h.open();
-            h.processElement(first, first.stepEnd - 1);
-            snapshot = h.snapshot(1, 1);
-        }
-        operator = new EmotionInferenceOperator(config(), info);
-        harness = harness(operator, 1, 0);
-        harness.initializeState(snapshot);
-        harness.open();
+        restoreFrom(pojoSnapshot(first, info.modelId));
         send(second);
         watermarkAfter(1);
         assertThat(predictions()).hasSize(1);
         assertThat(operator.sessionStartsCounter().getCount()).isZero();
         assertThat(probabilities(predictions().get(0)))
                 .containsExactly(direct(List.of(first, second)).get(1), org.assertj.core.data.Offset.offset(1e-5f));
+    }
+
+    /**
+     * State written by another model (a model upgrade over a savepoint; earlier job versions did not
+     * record the model at all) has the right size but other encoder weights: the learner starts afresh.
+     */
+    @Test
+    void stateWrittenByAnotherModelStartsAfresh() throws Exception {
+        AlignedStep first = step("learner-a", "s1", 0, 1);
+        AlignedStep second = step("learner-a", "s1", 1, 2, true, false, true);
+        for (String otherModel : java.util.Arrays.asList("0123456789abcdef", null)) {
+            restoreFrom(pojoSnapshot(first, otherModel));
+            send(second);
+            watermarkAfter(1);
+            assertThat(predictions()).hasSize(1);
+            assertThat(operator.sessionStartsCounter().getCount()).as("model %s", otherModel).isEqualTo(1);
+            assertThat(probabilities(predictions().get(0)))
+                    .containsExactly(direct(List.of(second)).get(0), org.assertj.core.data.Offset.offset(1e-5f));
+            harness.close();
+        }
+        harness = null;
+    }
+
+    private void restoreFrom(OperatorSubtaskState snapshot) throws Exception {
+        operator = new EmotionInferenceOperator(config(), info);
+        harness = harness(operator, 1, 0);
+        harness.initializeState(snapshot);
+        harness.open();
+    }
+
+    /** A snapshot holding the state after {@code first}, as the POJO serializer wrote it, from the model {@code modelId}. */
+    private static OperatorSubtaskState pojoSnapshot(AlignedStep first, String modelId) throws Exception {
+        float[] carried;
+        try (OnnxEmotionModel model = OnnxEmotionModel.open(config(), () -> { })) {
+            OnnxEmotionModel.Batch batch = model.newBatch(1);
+            batch.add(first.embeddings(), first.meanQuality, null);
+            model.run(batch);
+            carried = batch.stateOut.clone();
+        }
+        LearnerState legacy = LearnerState.start("s1", 0);
+        legacy.modelState = carried;
+        legacy.modelId = modelId;
+        legacy.lastStepStart = 0;
+        legacy.presentBits = 7;
+        legacy.seenBits = 7;
+        try (var h = new KeyedOneInputStreamOperatorTestHarness<>(new PojoStateWriter(legacy), (AlignedStep s) -> s.learnerId,
+                Types.STRING, 128, 1, 0)) {
+            h.setStateBackend(new EmbeddedRocksDBStateBackend());
+            h.open();
+            h.processElement(first, first.stepEnd - 1);
+            return h.snapshot(1, 1);
+        }
     }
 
     /** Writes one LearnerState per key in the POJO format, under the operator's state name and TTL. */
@@ -411,7 +443,7 @@ class EmotionInferenceOperatorTest {
         public void initializeState(StateInitializationContext context) throws Exception {
             super.initializeState(context);
             List<PojoField> fields = new ArrayList<>();
-            for (String name : List.of("sessionId", "modelState", "sessionStart", "lastStepStart", "emptySteps",
+            for (String name : List.of("sessionId", "modelId", "modelState", "sessionStart", "lastStepStart", "emptySteps",
                     "presentBits", "seenBits", "missingRun")) {
                 var f = LearnerState.class.getField(name);
                 org.apache.flink.api.common.typeinfo.TypeInformation<?> t = f.getType() == String.class ? Types.STRING
