@@ -4,10 +4,10 @@ import io.eduemotionnet.avro.ModalityEvent;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.util.List;
 import org.apache.avro.Schema;
 import org.apache.avro.message.BinaryMessageDecoder;
+import org.apache.avro.specific.SpecificData;
 
 /**
  * Avro single-object encoding of modality events (Avro spec: 2-byte marker, 8-byte CRC-64-AVRO
@@ -19,8 +19,15 @@ public final class EventCodec {
     /** Older writer schemas the job still reads; add a file to avro/history/ with each evolution. */
     static final List<String> HISTORY = List.of("avro/history/ModalityEvent.v1.avsc");
 
+    private static final ThreadLocal<SingleObjectEncoder<ModalityEvent>> ENCODER = ThreadLocal.withInitial(
+            () -> new SingleObjectEncoder<>(SpecificData.getForClass(ModalityEvent.class), ModalityEvent.getClassSchema()));
+
     private EventCodec() {}
 
+    /**
+     * A decoder for every schema version the job reads (Avro's resolving decoder). The job decodes
+     * messages of the current schema with {@link CurrentSchemaReader} first, which is much faster.
+     */
     public static BinaryMessageDecoder<ModalityEvent> decoder() {
         BinaryMessageDecoder<ModalityEvent> decoder = ModalityEvent.createDecoder(null);
         for (String resource : HISTORY) {
@@ -30,14 +37,7 @@ public final class EventCodec {
     }
 
     public static byte[] encode(ModalityEvent event) {
-        try {
-            ByteBuffer buf = ModalityEvent.getEncoder().encode(event);
-            byte[] out = new byte[buf.remaining()];
-            buf.get(out);
-            return out;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return ENCODER.get().encode(event);
     }
 
     static Schema load(String resource) {

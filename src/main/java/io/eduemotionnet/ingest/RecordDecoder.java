@@ -24,6 +24,7 @@ public final class RecordDecoder implements Serializable {
     private final long maxFutureMillis;
     private final Clock clock;
     private transient BinaryMessageDecoder<ModalityEvent> decoder;
+    private transient CurrentSchemaReader fast;
     private transient Pattern ids;
 
     public RecordDecoder(ModelInfo model, String idPattern, long maxFutureMillis, Clock clock) {
@@ -36,6 +37,7 @@ public final class RecordDecoder implements Serializable {
     public IngestResult decode(byte[] value, String topic, int partition, long offset, Long kafkaTimestamp) {
         if (decoder == null) {
             decoder = EventCodec.decoder();
+            fast = new CurrentSchemaReader();
             ids = Pattern.compile(idPattern);
         }
         if (value == null || value.length == 0) {
@@ -43,7 +45,7 @@ public final class RecordDecoder implements Serializable {
         }
         ModalityEvent e;
         try {
-            e = decoder.decode(value);
+            e = CurrentSchemaReader.claims(value) ? fast.read(value) : decoder.decode(value);
         } catch (MissingSchemaException ex) {
             return dead(value, topic, partition, offset, kafkaTimestamp, DeadLetterReason.UNKNOWN_SCHEMA,
                     "written with a schema this job does not know (fingerprint not in avro/history): " + ex.getMessage());
@@ -90,10 +92,7 @@ public final class RecordDecoder implements Serializable {
             problem = "event_time is " + (e.getEventTime().toEpochMilli() - clock.millis()) / 1000
                     + " s ahead of the wall clock (edu.ingest.max-future allows " + maxFutureMillis / 1000 + " s)";
         } else {
-            float[] values = new float[emb.size()];
-            for (int i = 0; i < values.length; i++) {
-                values[i] = emb.get(i);
-            }
+            float[] values = CurrentSchemaReader.Floats.toArray(emb);
             float quality = e.getQuality() == null ? Float.NaN : e.getQuality();
             return IngestResult.valid(new EmbeddingEvent(learner, session, modality, e.getEventTime().toEpochMilli(),
                     values, quality, e.getSchemaVersion()));
@@ -102,8 +101,8 @@ public final class RecordDecoder implements Serializable {
     }
 
     private static boolean allFinite(List<Float> values) {
-        for (Float v : values) {
-            if (v == null || !Float.isFinite(v)) {
+        for (float v : CurrentSchemaReader.Floats.toArray(values)) {
+            if (!Float.isFinite(v)) {
                 return false;
             }
         }

@@ -1,10 +1,7 @@
 package io.eduemotionnet.sink;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
+import io.eduemotionnet.ingest.SingleObjectEncoder;
 import java.nio.charset.StandardCharsets;
-import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
@@ -19,7 +16,7 @@ public class AvroKafkaSerializer<T extends SpecificRecord> implements KafkaRecor
     private static final long serialVersionUID = 1L;
     private final String topic;
     private final SerializableFunction<T, String> key;
-    private transient BinaryMessageEncoder<T> encoder;
+    private transient SingleObjectEncoder<T> encoder;
 
     public AvroKafkaSerializer(String topic, SerializableFunction<T, String> key) {
         this.topic = topic;
@@ -30,18 +27,12 @@ public class AvroKafkaSerializer<T extends SpecificRecord> implements KafkaRecor
     public ProducerRecord<byte[], byte[]> serialize(T element, KafkaSinkContext context, Long timestamp) {
         if (encoder == null) {
             // the generated class's own model: it carries the logical-type conversions (Instant)
-            encoder = new BinaryMessageEncoder<>(SpecificData.getForClass(element.getClass()), element.getSchema());
+            encoder = new SingleObjectEncoder<>(SpecificData.getForClass(element.getClass()), element.getSchema());
         }
-        try {
-            ByteBuffer buf = encoder.encode(element);
-            byte[] value = new byte[buf.remaining()];
-            buf.get(value);
-            String k = key.apply(element);
-            // dead letters carry no event time (Long.MIN_VALUE): let the broker stamp them
-            Long ts = timestamp == null || timestamp < 0 ? null : timestamp;
-            return new ProducerRecord<>(topic, null, ts, k == null ? null : k.getBytes(StandardCharsets.UTF_8), value);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        byte[] value = encoder.encode(element);
+        String k = key.apply(element);
+        // dead letters carry no event time (Long.MIN_VALUE): let the broker stamp them
+        Long ts = timestamp == null || timestamp < 0 ? null : timestamp;
+        return new ProducerRecord<>(topic, null, ts, k == null ? null : k.getBytes(StandardCharsets.UTF_8), value);
     }
 }

@@ -47,7 +47,7 @@ import io.eduemotionnet.TestClusters;
  *
  * Run: {@code mvn -q test-compile exec:exec@benchmark -Drun.args="--out target/benchmark.json"}; options
  * {@code --learners}, {@code --replay-steps}, {@code --live-steps}, {@code --operator-steps}, and
- * {@code --only operator|state} for one part alone.
+ * {@code --only replay|operator|state} for one part alone ({@code --batch} sets its maximum batch).
  */
 public final class InferenceBenchmark {
     private static final int WARM_UP_STEPS = 3;
@@ -68,6 +68,10 @@ public final class InferenceBenchmark {
 
         if ("state".equals(opts.get("only"))) {
             System.out.println(stateBytes(learners));
+            return;
+        }
+        if ("replay".equals(opts.get("only"))) {
+            System.out.println(run(learners, replaySteps, 0.0, opts.getOrDefault("batch", "1024")));
             return;
         }
         if ("operator".equals(opts.get("only"))) {
