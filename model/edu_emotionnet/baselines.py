@@ -17,12 +17,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .model import NUM_MODALITIES, ModalityEncoder, ModelConfig, QualityScaler, masked_softmax, unknown_quality
-
-
-def _with_quality(inputs, scaled, known):
-    """Each modality's embedding with its two quality features appended."""
-    return [torch.cat([x, scaled[..., i : i + 1], known[..., i : i + 1]], dim=-1) for i, x in enumerate(inputs)]
+from .model import NUM_MODALITIES, ModalityEncoder, ModelConfig, QualityScaler, masked_softmax, with_quality
 
 
 class EarlyFusionMLP(nn.Module):
@@ -36,7 +31,7 @@ class EarlyFusionMLP(nn.Module):
         )
 
     def forward(self, audio, visual, text, mask, quality=None, teacher=None, teacher_ratio=0.0):
-        scaled, known = self.quality(unknown_quality(mask) if quality is None else quality, mask)
+        scaled, known = self.quality(quality, mask)
         logits = self.net(torch.cat([audio, visual, text, mask, scaled, known], dim=-1))
         return torch.log_softmax(logits, dim=-1), None
 
@@ -51,8 +46,8 @@ class LateFusion(nn.Module):
         )
 
     def forward(self, audio, visual, text, mask, quality=None, teacher=None, teacher_ratio=0.0):
-        scaled, known = self.quality(unknown_quality(mask) if quality is None else quality, mask)
-        inputs = _with_quality((audio, visual, text), scaled, known)
+        scaled, known = self.quality(quality, mask)
+        inputs = with_quality([audio, visual, text], scaled, known)
         per_modality = torch.stack([torch.log_softmax(head(x), dim=-1) for head, x in zip(self.heads, inputs)], dim=-2)
         weights = mask / mask.sum(dim=-1, keepdim=True).clamp_min(1.0)
         logits = (weights.unsqueeze(-1) * per_modality).sum(dim=-2)
@@ -96,8 +91,8 @@ class MulTStyle(nn.Module):
 
     def forward(self, audio, visual, text, mask, quality=None, teacher=None, teacher_ratio=0.0):
         k = self.context
-        scaled, known = self.quality(unknown_quality(mask) if quality is None else quality, mask)
-        inputs = _with_quality((audio, visual, text), scaled, known)
+        scaled, known = self.quality(quality, mask)
+        inputs = with_quality([audio, visual, text], scaled, known)
 
         def window(x, m):  # [B, T, H], [B, T] -> [B, T, K, H], [B, T, K]: the last K steps
             return (

@@ -76,11 +76,6 @@ def log_energy(x: torch.Tensor) -> torch.Tensor:
     return torch.log(x.pow(2).mean(dim=-1) + 1e-6)
 
 
-def unknown_quality(mask: torch.Tensor) -> torch.Tensor:
-    """Quality input for steps whose producers reported none: NaN everywhere."""
-    return torch.full_like(mask, float("nan"))
-
-
 class QualityScaler(nn.Module):
     """Raw quality scores [..., M] (NaN = not reported) -> (scaled to [0, 1], reported flag), both [..., M].
 
@@ -93,11 +88,19 @@ class QualityScaler(nn.Module):
         self.register_buffer("lo", lo, persistent=False)
         self.register_buffer("span", span, persistent=False)
 
-    def forward(self, quality: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(self, quality: torch.Tensor | None, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """quality None: no producer reported any score."""
+        if quality is None:
+            return torch.zeros_like(mask), torch.zeros_like(mask)
         known = (~torch.isnan(quality)).to(mask.dtype) * mask
         raw = torch.where(known > 0, quality, torch.zeros_like(quality))
         scaled = ((raw - self.lo) / self.span).clamp(0.0, 1.0) * known
         return scaled, known
+
+
+def with_quality(inputs: list[torch.Tensor], scaled: torch.Tensor, known: torch.Tensor) -> list[torch.Tensor]:
+    """Each modality's embedding with its two quality features appended: what its encoder reads."""
+    return [torch.cat([x, scaled[..., i : i + 1], known[..., i : i + 1]], dim=-1) for i, x in enumerate(inputs)]
 
 
 def masked_softmax(scores: torch.Tensor, mask: torch.Tensor, dim: int) -> torch.Tensor:
@@ -193,11 +196,7 @@ class EduEmotionNet(nn.Module):
     def tokens(self, inputs: list[torch.Tensor], mask: torch.Tensor, scaled: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
         """[..., M, H] tokens, zero for missing modalities."""
         toks = torch.stack(
-            [
-                enc(torch.cat([x, scaled[..., i : i + 1], known[..., i : i + 1]], dim=-1))
-                for i, (enc, x) in enumerate(zip(self.encoders, inputs))
-            ],
-            dim=-2,
+            [enc(x) for enc, x in zip(self.encoders, with_quality(inputs, scaled, known))], dim=-2
         ) + self.type_embedding
         return toks * mask.unsqueeze(-1)
 
@@ -331,7 +330,7 @@ class EduEmotionNet(nn.Module):
         prediction is teacher_ratio * one-hot(truth at t-1) + (1 - teacher_ratio) * own prediction.
         """
         inputs = [audio, visual, text]
-        scaled, known = self.quality(unknown_quality(mask) if quality is None else quality, mask)
+        scaled, known = self.quality(quality, mask)
         tokens = self.tokens(inputs, mask, scaled, known)
         window, window_mask = self.windows(tokens, mask)
         features, any_present, weights = self.fuse(window, window_mask, inputs, mask, scaled, known)

@@ -4,7 +4,6 @@ import io.eduemotionnet.avro.ModalityEvent;
 import io.eduemotionnet.inference.ModelInfo;
 import java.io.Serializable;
 import java.time.Clock;
-import java.util.List;
 import java.util.regex.Pattern;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.message.BadHeaderException;
@@ -61,7 +60,8 @@ public final class RecordDecoder implements Serializable {
         String learner = e.getLearnerId();
         String session = e.getSessionId();
         int modality = e.getModality().ordinal();
-        List<Float> emb = e.getEmbedding();
+        // the current schema's reader hands over its float[] as is; older schemas' lists are unboxed once
+        float[] values = e.getEmbedding() == null ? null : CurrentSchemaReader.Floats.toArray(e.getEmbedding());
         if (learner == null || learner.isBlank()) {
             reason = DeadLetterReason.MISSING_LEARNER_ID;
             problem = "learner_id is empty";
@@ -74,11 +74,11 @@ public final class RecordDecoder implements Serializable {
         } else if (!ids.matcher(session).matches()) {
             reason = DeadLetterReason.MALFORMED_SESSION_ID;
             problem = "session_id does not match edu.ingest.id-pattern";
-        } else if (emb == null || emb.size() != dims[modality]) {
+        } else if (values == null || values.length != dims[modality]) {
             reason = DeadLetterReason.WRONG_EMBEDDING_SIZE;
-            problem = ModelInfo.MODALITIES.get(modality) + " embedding has " + (emb == null ? 0 : emb.size())
+            problem = ModelInfo.MODALITIES.get(modality) + " embedding has " + (values == null ? 0 : values.length)
                     + " values, the model takes " + dims[modality];
-        } else if (!allFinite(emb)) {
+        } else if (!allFinite(values)) {
             reason = DeadLetterReason.NON_FINITE_VALUE;
             problem = ModelInfo.MODALITIES.get(modality) + " embedding contains NaN or infinity";
         } else if (e.getQuality() != null && !Float.isFinite(e.getQuality())) {
@@ -92,7 +92,6 @@ public final class RecordDecoder implements Serializable {
             problem = "event_time is " + (e.getEventTime().toEpochMilli() - clock.millis()) / 1000
                     + " s ahead of the wall clock (edu.ingest.max-future allows " + maxFutureMillis / 1000 + " s)";
         } else {
-            float[] values = CurrentSchemaReader.Floats.toArray(emb);
             float quality = e.getQuality() == null ? Float.NaN : e.getQuality();
             return IngestResult.valid(new EmbeddingEvent(learner, session, modality, e.getEventTime().toEpochMilli(),
                     values, quality, e.getSchemaVersion()));
@@ -100,8 +99,8 @@ public final class RecordDecoder implements Serializable {
         return dead(value, topic, partition, offset, kafkaTimestamp, reason, problem);
     }
 
-    private static boolean allFinite(List<Float> values) {
-        for (float v : CurrentSchemaReader.Floats.toArray(values)) {
+    private static boolean allFinite(float[] values) {
+        for (float v : values) {
             if (!Float.isFinite(v)) {
                 return false;
             }
