@@ -103,6 +103,7 @@ public final class InferenceBenchmark {
         report.put("batched_over_per_learner_inference_operator_cpu", 1.0 / ratio(report, "inference_operator",
                 "thread_cpu_microseconds_per_prediction"));
         report.put("batched_over_per_learner_onnx_runtime_only", ratio(report, "onnx_runtime_only", "rows_per_s"));
+        report.put("whole_job_ceiling_if_batched_inference_cost_nothing", inferenceFreeCeiling(report));
         File file = new File(out);
         if (file.getParentFile() != null) {
             file.getParentFile().mkdirs();
@@ -182,6 +183,23 @@ public final class InferenceBenchmark {
         var out = new org.apache.flink.core.memory.DataOutputSerializer(8192);
         serializer.serialize(state, out);
         return out.length();
+    }
+
+    /**
+     * Amdahl's bound for the whole job: the most batching could give if a batched ONNX call cost no CPU
+     * at all. The one-call-per-learner job's CPU per prediction over the batched job's, less what ONNX
+     * Runtime alone spends on a batched row. On saturated cores predictions/s follow CPU per prediction,
+     * so the whole job's predictions/s ratio cannot pass this either.
+     */
+    static double inferenceFreeCeiling(Map<String, Object> report) {
+        double single = number(report, "per_learner", "throughput", "cpu_microseconds_per_prediction");
+        double batched = number(report, "batched", "throughput", "cpu_microseconds_per_prediction");
+        double onnxRow = number(report, "batched", "onnx_runtime_only", "microseconds_per_row");
+        return single / (batched - onnxRow);
+    }
+
+    static double number(Map<String, Object> report, String mode, String part, String key) {
+        return ((Number) ((Map<?, ?>) ((Map<?, ?>) report.get(mode)).get(part)).get(key)).doubleValue();
     }
 
     static double ratio(Map<String, Object> report, String part, String key) {
