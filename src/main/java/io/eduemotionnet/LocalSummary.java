@@ -62,6 +62,8 @@ final class LocalSummary {
         Map<Integer, int[]> truth = new HashMap<>();
         long count = 0;
         long gapSteps = 0;
+        long firstStep = Long.MAX_VALUE;
+        long lastStep = Long.MIN_VALUE;
         long lastProgress = start;
         try (CloseableIterator<Prediction> it = predictions) {
             while (it.hasNext()) {
@@ -71,6 +73,8 @@ final class LocalSummary {
                 if (p.getPresent().isEmpty()) {
                     gapSteps++;
                 }
+                firstStep = Math.min(firstStep, p.getStepStart().toEpochMilli());
+                lastStep = Math.max(lastStep, p.getStepStart().toEpochMilli());
                 int label = truthOf(p, truth);
                 if (label >= 0) {
                     scores.add(label, model.classes.indexOf(p.getLabel()));
@@ -95,6 +99,10 @@ final class LocalSummary {
         System.out.println();
         System.out.println("Summary");
         System.out.printf("  learners          %,d%n", learners.size());
+        if (count > 0) {
+            System.out.printf("  steps             %,d learner-steps scored, over %,d steps of %.0f s of event time%n",
+                    count, (lastStep - firstStep) / model.stepMillis + 1, model.stepMillis / 1000.0);
+        }
         System.out.printf("  predictions       %,d (%,d of them steps without any input, scored from the carried state)%n", count, gapSteps);
         System.out.printf("  dead letters      %,d %s%n", others.get(0).count.get(), reasons);
         System.out.printf("  late events       %,d%n", others.get(1).count.get());

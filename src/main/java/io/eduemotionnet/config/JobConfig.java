@@ -12,6 +12,7 @@ import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import java.util.stream.Collectors;
 import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.util.ParameterTool;
@@ -105,6 +106,16 @@ public final class JobConfig implements Serializable {
         syntheticSpeed = between(c, JobOptions.SYNTHETIC_SPEED, 0.0, 1e6);
         localParallelism = between(c, JobOptions.PARALLELISM, 1, 1024);
         localCheckpointInterval = positive(c, JobOptions.LOCAL_CHECKPOINT_INTERVAL);
+        if (sink == SinkType.KAFKA) {
+            Duration checkpoints = get(c, CheckpointingOptions.CHECKPOINTING_INTERVAL);
+            Duration every = checkpoints != null ? checkpoints : localCheckpointInterval;
+            // an exactly-once transaction stays open until the next checkpoint completes: a shorter timeout
+            // makes the broker abort it, and the job fails at commit
+            if (kafkaTransactionTimeout.compareTo(every) <= 0) {
+                throw new ConfigException(JobOptions.KAFKA_TRANSACTION_TIMEOUT.key(), "must be above the checkpoint "
+                        + "interval (" + every + "), with room for a slow checkpoint; got " + kafkaTransactionTimeout);
+            }
+        }
     }
 
     /** Checks and reads the job's keys from a Flink configuration. */

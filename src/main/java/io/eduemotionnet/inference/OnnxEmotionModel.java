@@ -16,6 +16,7 @@ import java.nio.FloatBuffer;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,10 +75,11 @@ public final class OnnxEmotionModel implements AutoCloseable {
                 }
                 String why = e.getClass().getSimpleName() + ": " + e.getMessage();
                 if (cfg.cudaFallback == JobOptions.CudaFallback.FAIL) {
-                    throw new IllegalStateException(JobOptions.INFERENCE_DEVICE.key() + " is cuda but the CUDA "
+                    // restarting on the same node cannot bring a GPU: fail the job once, not in a restart loop
+                    throw new SuppressRestartsException(new IllegalStateException(JobOptions.INFERENCE_DEVICE.key() + " is cuda but the CUDA "
                             + "execution provider could not start (" + why + "). Build the job with -Pcuda "
                             + "(onnxruntime_gpu), run it on a node with an NVIDIA GPU and the CUDA 12 and cuDNN 9 "
-                            + "libraries, or set " + JobOptions.CUDA_FALLBACK.key() + ": cpu", e);
+                            + "libraries, or set " + JobOptions.CUDA_FALLBACK.key() + ": cpu", e));
                 }
                 LOG.warn("CUDA execution provider could not start ({}); falling back to CPU as {} says", why,
                         JobOptions.CUDA_FALLBACK.key());

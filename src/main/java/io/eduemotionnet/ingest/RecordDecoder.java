@@ -4,6 +4,7 @@ import io.eduemotionnet.avro.ModalityEvent;
 import io.eduemotionnet.inference.ModelInfo;
 import java.io.Serializable;
 import java.time.Clock;
+import java.util.Arrays;
 import java.util.regex.Pattern;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.message.BadHeaderException;
@@ -17,6 +18,8 @@ import org.apache.avro.message.MissingSchemaException;
  */
 public final class RecordDecoder implements Serializable {
     private static final long serialVersionUID = 1L;
+    /** The most bytes of a bad record's value a dead letter carries. */
+    public static final int MAX_RAW_BYTES = 512 * 1024;
 
     private final int[] dims;
     private final String idPattern;
@@ -110,7 +113,14 @@ public final class RecordDecoder implements Serializable {
 
     private IngestResult dead(byte[] value, String topic, int partition, long offset, Long kafkaTimestamp,
                               DeadLetterReason reason, String detail) {
-        return IngestResult.invalid(new DeadLetterRecord(value == null ? new byte[0] : value, topic, partition, offset,
-                kafkaTimestamp, reason.name(), detail, clock.millis()));
+        byte[] raw = value == null ? new byte[0] : value;
+        if (raw.length > MAX_RAW_BYTES) {
+            // a dead letter must fit in one Kafka request (max.request.size, 1 MiB by default), or the sink would
+            // fail on it and restart into it forever; topic/partition/offset still point at the whole record
+            detail = detail + " (raw truncated to its first " + MAX_RAW_BYTES + " of " + raw.length + " bytes)";
+            raw = Arrays.copyOf(raw, MAX_RAW_BYTES);
+        }
+        return IngestResult.invalid(new DeadLetterRecord(raw, topic, partition, offset, kafkaTimestamp, reason.name(),
+                detail, clock.millis()));
     }
 }

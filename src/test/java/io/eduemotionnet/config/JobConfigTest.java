@@ -64,6 +64,22 @@ class JobConfigTest {
     }
 
     @Test
+    void aKafkaTransactionTimeoutNotAboveTheCheckpointIntervalIsRefused() {
+        Configuration cluster = new Configuration();
+        cluster.setString("execution.checkpointing.interval", "5 min");
+        assertThatThrownBy(() -> JobConfig.from(JobConfig.merge(cluster, new String[] {
+                "--edu.kafka.bootstrap-servers", "broker:9092", "--edu.kafka.transaction-timeout", "2 min"})))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("edu.kafka.transaction-timeout")
+                .hasMessageContaining("above the checkpoint interval");
+        // locally the embedded run's own interval counts
+        assertThatThrownBy(() -> parse("--edu.kafka.bootstrap-servers", "broker:9092",
+                "--edu.local.checkpoint-interval", "1 min", "--edu.kafka.transaction-timeout", "30 s"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("edu.kafka.transaction-timeout");
+        assertThat(JobConfig.from(JobConfig.merge(cluster, new String[] {"--edu.kafka.bootstrap-servers", "broker:9092"}))
+                .kafkaTransactionTimeout).isEqualTo(Duration.ofMinutes(10));
+    }
+
+    @Test
     void missingKafkaBrokersAreNamedWhenKafkaIsAskedFor() {
         assertThatThrownBy(() -> parse("--edu.source", "kafka"))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("edu.kafka.bootstrap-servers")

@@ -74,6 +74,25 @@ class RecordDecoderTest {
     }
 
     @Test
+    void anOversizedBadRecordIsTruncatedSoItsDeadLetterFitsOneKafkaRequest() throws Exception {
+        ModalityEvent e = TestEvents.event("learner-1", Modality.VISUAL, NOW - 1000, 1);
+        List<Float> huge = new ArrayList<>();
+        for (int i = 0; i < 300_000; i++) {
+            huge.add(0.5f);
+        }
+        e.setEmbedding(huge);
+        byte[] bytes = EventCodec.encode(e);
+        IngestResult r = decode(bytes);
+        assertThat(r.deadLetter.reason).isEqualTo("WRONG_EMBEDDING_SIZE");
+        assertThat(r.deadLetter.raw).hasSize(RecordDecoder.MAX_RAW_BYTES)
+                .isEqualTo(java.util.Arrays.copyOf(bytes, RecordDecoder.MAX_RAW_BYTES));
+        assertThat(r.deadLetter.detail).contains("truncated").contains(String.valueOf(bytes.length));
+        // Kafka's default max.request.size is 1 MiB
+        assertThat(io.eduemotionnet.sink.AvroRecords.deadLetter(r.deadLetter).toByteBuffer().remaining())
+                .isLessThan(1 << 20);
+    }
+
+    @Test
     void bytesThatAreNotOurAvroAreUndecodable() {
         assertThat(decode(new byte[0]).deadLetter.reason).isEqualTo("UNDECODABLE");
         assertThat(decode("{\"learner_id\": \"x\"}".getBytes()).deadLetter.reason).isEqualTo("UNDECODABLE");
