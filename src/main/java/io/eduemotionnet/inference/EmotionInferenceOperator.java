@@ -260,17 +260,6 @@ public class EmotionInferenceOperator extends AbstractStreamOperator<Prediction>
         return null;
     }
 
-    /** Drops every buffered step of the key (the learner's session expired). */
-    private void dropBuffered(Object key) throws Exception {
-        boolean inState = false;
-        for (Buffered b = buffered.remove(key); b != null; b = b.next) {
-            inState |= b.inState;
-        }
-        if (inState) {
-            pending.clear();
-        }
-    }
-
     @Override
     public void onEventTime(InternalTimer<String, VoidNamespace> timer) throws Exception {
         String key = timer.getKey();
@@ -292,8 +281,9 @@ public class EmotionInferenceOperator extends AbstractStreamOperator<Prediction>
                 return; // a stale timer of a learner whose state was reset or has expired
             }
             if (learner.emptySteps >= config.maxGapSteps) {
+                // steps already buffered for later slots (a watermark that covers many steps, as when
+                // catching up) are kept: each starts the learner afresh when its timer fires
                 learners.clear();
-                dropBuffered(key);
                 expirations.inc();
                 return;
             }
@@ -456,8 +446,7 @@ public class EmotionInferenceOperator extends AbstractStreamOperator<Prediction>
             learner.missingRun[m] = is ? 0 : learner.missingRun[m] + 1;
         }
         if (emitAlignedSteps && presentBits != 0) {
-            step.sessionStep = (int) ((step.stepStart - learner.sessionStart) / info.stepMillis);
-            output.collect(OutputTags.ALIGNED_STEPS, new StreamRecord<>(step, ts));
+            output.collect(OutputTags.ALIGNED_STEPS, new StreamRecord<>(trainingRow(step, learner), ts));
         }
 
         learner.presentBits = presentBits;
@@ -467,6 +456,21 @@ public class EmotionInferenceOperator extends AbstractStreamOperator<Prediction>
         learners.update(learner);
         timers.registerEventTimeTimer(VoidNamespace.INSTANCE, fireTime(step.stepStart + info.stepMillis));
         countActive(step.stepStart);
+    }
+
+    /**
+     * The step as a row of training data. A fresh start of the carried state (a new session id, the
+     * gap rule, state TTL, a model change) is a new training sequence: the job scores it from zero
+     * state, so training must too, and it must not be glued to the previous run as if contiguous. Each
+     * run is therefore written as its own session: the session id with {@code #} and the run's first
+     * step start (epoch ms) appended, steps counted from that first step. The run's start is kept in
+     * the learner state ({@link LearnerState#sessionStart}) and derived from the data, so unlike a
+     * counter it needs nothing that outlives the state: a run after the state was deleted gets another
+     * start, hence another id, and a restored or replayed run the same one.
+     */
+    private AlignedStep trainingRow(AlignedStep step, LearnerState learner) {
+        return step.asTrainingRow(step.sessionId + '#' + learner.sessionStart,
+                (int) ((step.stepStart - learner.sessionStart) / info.stepMillis));
     }
 
     private void countActive(long stepStart) {
