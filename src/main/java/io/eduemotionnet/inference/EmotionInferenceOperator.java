@@ -61,7 +61,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A step that arrives after its slot was already scored (its source partition was idle longer than
  * {@code edu.ingest.idleness}, so event time moved on without it) cannot rewind the learner's
- * timeline: its pooled inputs go to the late-events output and are counted (eduStepsAfterScoring).
+ * timeline: its pooled inputs go to the late-events output, one record per modality marked with the
+ * number of events it pools, and the step is counted (eduStepsAfterScoring).
  *
  * <p>Steps waiting for their watermark are buffered on the heap ({@link Buffered}), not written to
  * RocksDB and read back one step later: a checkpoint spills the ones not yet in keyed state into the
@@ -308,14 +309,19 @@ public class EmotionInferenceOperator extends AbstractStreamOperator<Prediction>
      * The step was already scored (as a step without input): its events come from a source partition
      * that was idle for longer than edu.ingest.idleness, so event time moved on without it. The
      * learner's timeline cannot be rewound: its pooled inputs go to the late-events output, like events
-     * the window stage finds late.
+     * the window stage finds late, one record per present modality that carries how many events it
+     * pools ({@link EmbeddingEvent#pooledEvents}; LateEvent.pooled_events).
      */
     private void toLateOutput(AlignedStep step, long timestamp) {
         stepsAfterScoring.inc();
         for (int m = 0; m < 3; m++) {
             if (step.present(m)) {
-                output.collect(OutputTags.LATE_EVENTS, new StreamRecord<>(new EmbeddingEvent(step.learnerId,
-                        step.sessionId, m, step.stepStart, step.embedding(m), step.meanQuality[m], 1), timestamp));
+                // one record per modality: the mean of its events in the step, marked with their count
+                // (eduLateEvents counts them; event time = the step's start)
+                EmbeddingEvent pooled = new EmbeddingEvent(step.learnerId, step.sessionId, m, step.stepStart,
+                        step.embedding(m), step.meanQuality[m], 1);
+                pooled.pooledEvents = Math.max(1, step.counts[m]);
+                output.collect(OutputTags.LATE_EVENTS, new StreamRecord<>(pooled, timestamp));
             }
         }
     }

@@ -325,12 +325,19 @@ class EmotionInferenceOperatorTest {
         send(step("learner-a", "s1", 0, 1));
         watermarkAfter(0);
         watermarkAfter(1); // step 1 scored without input (its partition was idle, say)
-        send(step("learner-a", "s1", 1, 2, true, false, true)); // ... then its events arrive after all
+        AlignedStep late = step("learner-a", "s1", 1, 2, true, false, true);
+        late.counts = new int[] {3, 0, 2}; // three audio and two text events, pooled
+        send(late); // ... then its events arrive after all
         watermarkAfter(2);
         assertThat(predictions()).extracting(p -> p.getPresent().size()).containsExactly(3, 0, 0);
         assertThat(harness.getSideOutput(OutputTags.LATE_EVENTS)).extracting(r -> r.getValue().modality)
                 .containsExactly(0, 2);
         assertThat(harness.getSideOutput(OutputTags.LATE_EVENTS)).allMatch(r -> r.getValue().eventTime == step);
+        // each record is marked with the number of events it pools: the late-events output counts 5
+        assertThat(harness.getSideOutput(OutputTags.LATE_EVENTS)).extracting(r -> r.getValue().pooledEvents)
+                .containsExactly(3, 2);
+        assertThat(harness.getSideOutput(OutputTags.LATE_EVENTS)).extracting(r -> r.getValue().embedding)
+                .containsExactly(late.audio, late.text);
     }
 
     @Test
