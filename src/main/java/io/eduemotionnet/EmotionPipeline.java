@@ -35,6 +35,7 @@ import org.apache.flink.core.fs.Path;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.sink.filesystem.OutputFileConfig;
 import org.apache.flink.streaming.api.windowing.assigners.TumblingEventTimeWindows;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
@@ -156,9 +157,18 @@ public final class EmotionPipeline {
                 cfg, cfg.topicDeadLetters, "dead-letters", d -> null);
     }
 
+    /**
+     * Training data, when enabled: JSON Lines part files named {@code part-<uid>-<n>.jsonl} (the suffix
+     * the model's reader looks for) in hourly bucket directories. Flink's default rolling policy for
+     * row formats: a part file is finished at 128 MB, after 60 s open or 60 s without writes (checked
+     * every 60 s) and at the end of the input, and committed at the next checkpoint; until then it is a
+     * hidden {@code .part-….jsonl.inprogress.<uuid>} file, which the reader skips.
+     */
     public static void writeAlignedSteps(Outputs out, JobConfig cfg) {
         if (cfg.alignedStepsEnabled()) {
-            out.alignedSteps.sinkTo(FileSink.forRowFormat(new Path(cfg.alignedStepsPath), new TrainingFormatEncoder()).build())
+            out.alignedSteps.sinkTo(FileSink.forRowFormat(new Path(cfg.alignedStepsPath), new TrainingFormatEncoder())
+                            .withOutputFileConfig(OutputFileConfig.builder().withPartSuffix(TrainingFormatEncoder.SUFFIX).build())
+                            .build())
                     .name("aligned-steps-files").uid("aligned-steps-files");
         }
     }

@@ -18,7 +18,10 @@ public class AlignedStep {
     public float[] meanQuality = {Float.NaN, Float.NaN, Float.NaN};
     /** Wall-clock time the step's window closed (0 for a step in which nothing arrived). */
     public long closedAt;
-    /** Step number within the session, set when the step is scored (for training-data output). */
+    /**
+     * Step number within the training sequence ({@link #sessionId} of a training row; see {@link
+     * #asTrainingRow}); -1 for a step that is not a training row.
+     */
     public int sessionStep = -1;
 
     public AlignedStep() {}
@@ -58,6 +61,26 @@ public class AlignedStep {
 
     public float[][] embeddings() {
         return new float[][] {audio, visual, text};
+    }
+
+    /**
+     * A shallow copy for the training-data output (the inputs shared, not copied): {@code sequenceId}
+     * in place of the session id and {@code sequenceStep} as its step number.
+     */
+    public AlignedStep asTrainingRow(String sequenceId, int sequenceStep) {
+        AlignedStep s = new AlignedStep();
+        s.learnerId = learnerId;
+        s.sessionId = sequenceId;
+        s.stepStart = stepStart;
+        s.stepEnd = stepEnd;
+        s.audio = audio;
+        s.visual = visual;
+        s.text = text;
+        s.counts = counts;
+        s.meanQuality = meanQuality;
+        s.closedAt = closedAt;
+        s.sessionStep = sequenceStep;
+        return s;
     }
 
     /** A step in which the learner sent nothing: scored from the carried state alone. */

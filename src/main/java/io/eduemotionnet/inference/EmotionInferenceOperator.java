@@ -61,7 +61,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A step that arrives after its slot was already scored (its source partition was idle longer than
  * {@code edu.ingest.idleness}, so event time moved on without it) cannot rewind the learner's
- * timeline: its pooled inputs go to the late-events output and are counted (eduStepsAfterScoring).
+ * timeline: its pooled inputs go to the late-events output, one record per modality marked with the
+ * number of events it pools, and the step is counted (eduStepsAfterScoring).
  *
  * <p>Steps waiting for their watermark are buffered on the heap ({@link Buffered}), not written to
  * RocksDB and read back one step later: a checkpoint spills the ones not yet in keyed state into the
@@ -260,17 +261,6 @@ public class EmotionInferenceOperator extends AbstractStreamOperator<Prediction>
         return null;
     }
 
-    /** Drops every buffered step of the key (the learner's session expired). */
-    private void dropBuffered(Object key) throws Exception {
-        boolean inState = false;
-        for (Buffered b = buffered.remove(key); b != null; b = b.next) {
-            inState |= b.inState;
-        }
-        if (inState) {
-            pending.clear();
-        }
-    }
-
     @Override
     public void onEventTime(InternalTimer<String, VoidNamespace> timer) throws Exception {
         String key = timer.getKey();
@@ -292,8 +282,9 @@ public class EmotionInferenceOperator extends AbstractStreamOperator<Prediction>
                 return; // a stale timer of a learner whose state was reset or has expired
             }
             if (learner.emptySteps >= config.maxGapSteps) {
+                // steps already buffered for later slots (a watermark that covers many steps, as when
+                // catching up) are kept: each starts the learner afresh when its timer fires
                 learners.clear();
-                dropBuffered(key);
                 expirations.inc();
                 return;
             }
@@ -318,14 +309,19 @@ public class EmotionInferenceOperator extends AbstractStreamOperator<Prediction>
      * The step was already scored (as a step without input): its events come from a source partition
      * that was idle for longer than edu.ingest.idleness, so event time moved on without it. The
      * learner's timeline cannot be rewound: its pooled inputs go to the late-events output, like events
-     * the window stage finds late.
+     * the window stage finds late, one record per present modality that carries how many events it
+     * pools ({@link EmbeddingEvent#pooledEvents}; LateEvent.pooled_events).
      */
     private void toLateOutput(AlignedStep step, long timestamp) {
         stepsAfterScoring.inc();
         for (int m = 0; m < 3; m++) {
             if (step.present(m)) {
-                output.collect(OutputTags.LATE_EVENTS, new StreamRecord<>(new EmbeddingEvent(step.learnerId,
-                        step.sessionId, m, step.stepStart, step.embedding(m), step.meanQuality[m], 1), timestamp));
+                // one record per modality: the mean of its events in the step, marked with their count
+                // (eduLateEvents counts them; event time = the step's start)
+                EmbeddingEvent pooled = new EmbeddingEvent(step.learnerId, step.sessionId, m, step.stepStart,
+                        step.embedding(m), step.meanQuality[m], 1);
+                pooled.pooledEvents = Math.max(1, step.counts[m]);
+                output.collect(OutputTags.LATE_EVENTS, new StreamRecord<>(pooled, timestamp));
             }
         }
     }
@@ -456,8 +452,7 @@ public class EmotionInferenceOperator extends AbstractStreamOperator<Prediction>
             learner.missingRun[m] = is ? 0 : learner.missingRun[m] + 1;
         }
         if (emitAlignedSteps && presentBits != 0) {
-            step.sessionStep = (int) ((step.stepStart - learner.sessionStart) / info.stepMillis);
-            output.collect(OutputTags.ALIGNED_STEPS, new StreamRecord<>(step, ts));
+            output.collect(OutputTags.ALIGNED_STEPS, new StreamRecord<>(trainingRow(step, learner), ts));
         }
 
         learner.presentBits = presentBits;
@@ -467,6 +462,21 @@ public class EmotionInferenceOperator extends AbstractStreamOperator<Prediction>
         learners.update(learner);
         timers.registerEventTimeTimer(VoidNamespace.INSTANCE, fireTime(step.stepStart + info.stepMillis));
         countActive(step.stepStart);
+    }
+
+    /**
+     * The step as a row of training data. A fresh start of the carried state (a new session id, the
+     * gap rule, state TTL, a model change) is a new training sequence: the job scores it from zero
+     * state, so training must too, and it must not be glued to the previous run as if contiguous. Each
+     * run is therefore written as its own session: the session id with {@code #} and the run's first
+     * step start (epoch ms) appended, steps counted from that first step. The run's start is kept in
+     * the learner state ({@link LearnerState#sessionStart}) and derived from the data, so unlike a
+     * counter it needs nothing that outlives the state: a run after the state was deleted gets another
+     * start, hence another id, and a restored or replayed run the same one.
+     */
+    private AlignedStep trainingRow(AlignedStep step, LearnerState learner) {
+        return step.asTrainingRow(step.sessionId + '#' + learner.sessionStart,
+                (int) ((step.stepStart - learner.sessionStart) / info.stepMillis));
     }
 
     private void countActive(long stepStart) {

@@ -14,6 +14,10 @@ public class LearnerState {
     public String modelId;
     /** The model's carried state after the last scored step (ModelInfo.stateSize floats). */
     public float[] modelState;
+    /**
+     * First step start of this run of the carried state (set at each fresh start); names the run's
+     * training sequence in the aligned-steps output.
+     */
     public long sessionStart;
     public long lastStepStart;
     /** Consecutive scored steps in which the learner sent nothing. */

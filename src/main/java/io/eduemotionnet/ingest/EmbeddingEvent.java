@@ -11,6 +11,12 @@ public class EmbeddingEvent {
     /** NaN when the producer sent no quality score. */
     public float quality;
     public int schemaVersion;
+    /**
+     * 0: one event as the producer sent it. n > 0: the mean of n events of one modality in one step
+     * (a step that reached the inference operator after its slot was scored); eventTime is then the
+     * step's start and quality the events' mean quality.
+     */
+    public int pooledEvents;
 
     public EmbeddingEvent() {}
 

@@ -8,11 +8,21 @@ import org.apache.flink.api.common.serialization.Encoder;
 
 /**
  * One aligned step as one JSON line in the model's training format (model/edu_emotionnet/data.py):
- * learner_id, session_id, step, mask, audio/visual/text (null when missing), quality (the mean
- * quality score per modality, null where none was reported), label null.
+ * learner_id, session_id, step, step_start_ms, mask, audio/visual/text (null when missing), quality
+ * (the mean quality score per modality, null where none was reported), label null.
+ *
+ * <p>session_id and step name a training sequence, not the producer's session: each run of the
+ * learner's carried state is one sequence, written as {@code <session id>#<first step start, epoch
+ * ms>} with steps counted from that first step. A session whose state started afresh (the gap rule
+ * {@code edu.state.max-gap-steps}, state TTL, a model change) is thus several sequences, each
+ * starting from zero state as the job scored it, and no step number appears twice in a sequence.
+ * The producer's session id is the part before the last {@code #}; step_start_ms is the step's start
+ * (for joining annotations by time).
  */
 public class TrainingFormatEncoder implements Encoder<AlignedStep> {
     private static final long serialVersionUID = 1L;
+    /** Suffix of the part files: the model's reader reads *.jsonl (and *.json) files only. */
+    public static final String SUFFIX = ".jsonl";
     private static final String[] NAMES = {"audio", "visual", "text"};
 
     @Override

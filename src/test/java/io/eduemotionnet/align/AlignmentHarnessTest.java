@@ -3,22 +3,36 @@ package io.eduemotionnet.align;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.eduemotionnet.EmotionPipeline;
+import io.eduemotionnet.avro.LateEvent;
 import io.eduemotionnet.config.JobConfig;
 import io.eduemotionnet.inference.ModelInfo;
 import io.eduemotionnet.inference.OnnxEmotionModel;
 import io.eduemotionnet.ingest.EmbeddingEvent;
+import io.eduemotionnet.metrics.EmotionMetrics;
 import io.eduemotionnet.sideoutput.OutputTags;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.dag.Transformation;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.runtime.jobgraph.OperatorID;
+import org.apache.flink.runtime.metrics.groups.InternalOperatorMetricGroup;
+import org.apache.flink.runtime.metrics.groups.UnregisteredMetricGroups.UnregisteredTaskMetricGroup;
+import org.apache.flink.runtime.metrics.util.InterceptingOperatorMetricGroup;
+import org.apache.flink.runtime.operators.testutils.MockEnvironment;
+import org.apache.flink.runtime.operators.testutils.MockEnvironmentBuilder;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.operators.ProcessOperator;
 import org.apache.flink.streaming.api.transformations.OneInputTransformation;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -98,6 +112,51 @@ class AlignmentHarnessTest {
         send(event("a", "s1", 1, 200, 2f, 1f)); // its step is closed
         assertThat(harness.extractOutputValues()).hasSize(1);
         assertThat(harness.getSideOutput(OutputTags.LATE_EVENTS)).hasSize(1);
+    }
+
+    /**
+     * The window's late events, through the job's late-events function (EmotionPipeline.build puts it
+     * after the window's and the inference operator's late outputs): each is counted in eduLateEvents,
+     * read from the operator's metric group; a record pooling n events (a step that came after it was
+     * scored) counts n and is marked so.
+     */
+    @Test
+    void lateEventsAreCountedInTheLateEventsMetric() throws Exception {
+        open();
+        send(event("a", "s1", 0, 100, 1f, 1f));
+        harness.processWatermark(step - 1);
+        send(event("a", "s1", 1, 200, 2f, 1f)); // its step is closed
+        send(event("a", "s1", 2, step - 1, 3f, Float.NaN)); // so is this one's
+        send(event("a", "s1", 2, step, 4f, 1f)); // the next step: on time
+        List<EmbeddingEvent> late = harness.getSideOutput(OutputTags.LATE_EVENTS).stream()
+                .map(StreamRecord::getValue).collect(Collectors.toList());
+        assertThat(late).hasSize(2);
+
+        InterceptingOperatorMetricGroup metrics = new InterceptingOperatorMetricGroup();
+        try (MockEnvironment env = new MockEnvironmentBuilder().setMetricGroup(new UnregisteredTaskMetricGroup() {
+                    @Override
+                    public InternalOperatorMetricGroup getOrAddOperator(OperatorID id, String name, Map<String, String> variables) {
+                        return metrics;
+                    }
+                }).build();
+             var lateEvents = new OneInputStreamOperatorTestHarness<EmbeddingEvent, LateEvent>(
+                     new ProcessOperator<>(new LateEvents()), env)) {
+            lateEvents.open();
+            lateEvents.processWatermark(step - 1);
+            for (EmbeddingEvent e : late) {
+                lateEvents.processElement(e, e.eventTime);
+            }
+            Counter counter = (Counter) metrics.get(EmotionMetrics.LATE_EVENTS);
+            assertThat(counter.getCount()).isEqualTo(2);
+            assertThat(lateEvents.extractOutputValues()).allMatch(r -> r.getPooledEvents() == null)
+                    .extracting(r -> r.getWatermark().toEpochMilli()).containsOnly(step - 1);
+
+            EmbeddingEvent pooled = event("a", "s1", 0, step, 5f, 1f);
+            pooled.pooledEvents = 4;
+            lateEvents.processElement(pooled, pooled.eventTime);
+            assertThat(counter.getCount()).isEqualTo(6);
+            assertThat(lateEvents.extractOutputValues()).extracting(LateEvent::getPooledEvents).containsExactly(null, null, 4);
+        }
     }
 
     @Test

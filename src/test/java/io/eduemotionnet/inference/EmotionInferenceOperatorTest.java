@@ -203,6 +203,27 @@ class EmotionInferenceOperatorTest {
         assertThat(operator.sessionStartsCounter().getCount()).isEqualTo(2); // started afresh
     }
 
+    /**
+     * One watermark covering many steps (catching up on a backlog, a replay): the gap rule deletes the
+     * state at the empty step, and the steps already buffered for later slots start the learner afresh
+     * rather than being dropped with it.
+     */
+    @Test
+    void stepsBufferedBeyondAnExpiryStartTheLearnerAfresh() throws Exception {
+        open(config("--edu.state.max-gap-steps", "0", "--edu.output.aligned-steps.path", "file:///tmp/unused"));
+        send(step("learner-a", "s1", 0, 1));
+        watermarkAfter(0);
+        send(step("learner-a", "s1", 2, 2));
+        send(step("learner-a", "s1", 3, 3));
+        watermarkAfter(3); // step 1 (empty) expires the state; steps 2 and 3 are already buffered
+        assertThat(predictions()).extracting(p -> p.getStepStart().toEpochMilli()).containsExactly(0L, 2 * step, 3 * step);
+        assertThat(operator.expirationsCounter().getCount()).isEqualTo(1);
+        assertThat(operator.sessionStartsCounter().getCount()).isEqualTo(2);
+        assertThat(trainingRows()).extracting(r -> r.sessionId + " " + r.sessionStep)
+                .containsExactly("s1#0 0", "s1#" + 2 * step + " 0", "s1#" + 2 * step + " 1");
+        assertThat(pendingKeys(operator)).isZero();
+    }
+
     @Test
     void aShortGapContinuesTheSessionAndANewSessionIdResetsIt() throws Exception {
         open(config("--edu.state.max-gap-steps", "5"));
@@ -255,6 +276,47 @@ class EmotionInferenceOperatorTest {
         assertThat(second.getTopProbability()).isBetween(0.25f, 1f);
         assertThat(harness.getSideOutput(OutputTags.ALIGNED_STEPS)).hasSize(4)
                 .extracting(r -> r.getValue().sessionStep).containsExactly(0, 1, 2, 3);
+        assertThat(harness.getSideOutput(OutputTags.ALIGNED_STEPS)).allMatch(r -> r.getValue().sessionId.equals("s1#0"));
+    }
+
+    private List<AlignedStep> trainingRows() {
+        return harness.getSideOutput(OutputTags.ALIGNED_STEPS).stream().map(StreamRecord::getValue).collect(Collectors.toList());
+    }
+
+    /**
+     * Each fresh start of the carried state under the same session id (the gap rule, state TTL) is
+     * written as a training sequence of its own, numbered from its first step: no step number of a
+     * written session appears twice, and a reset is not glued to the run before it.
+     */
+    @Test
+    void eachFreshStartOfASessionIsItsOwnTrainingSequence() throws Exception {
+        open(config("--edu.state.max-gap-steps", "0", "--edu.state.ttl", "10 min",
+                "--edu.output.aligned-steps.path", "file:///tmp/unused"));
+        harness.setStateTtlProcessingTime(0);
+        send(step("learner-a", "s1", 0, 1));
+        watermarkAfter(0);
+        send(step("learner-a", "s1", 1, 2, true, false, true));
+        watermarkAfter(1);
+        watermarkAfter(2); // a step without input: over the gap limit (0), the state is deleted
+        send(step("learner-a", "s1", 3, 3));
+        watermarkAfter(3);
+        send(step("learner-a", "s1", 4, 4));
+        watermarkAfter(4);
+        harness.setStateTtlProcessingTime(11 * 60_000); // the state written at step 4 expires
+        send(step("learner-a", "s1", 5, 5));
+        watermarkAfter(5);
+        assertThat(operator.expirationsCounter().getCount()).isEqualTo(1);
+        assertThat(operator.sessionStartsCounter().getCount()).isEqualTo(3);
+
+        List<AlignedStep> rows = trainingRows();
+        assertThat(rows).extracting(r -> r.sessionId)
+                .containsExactly("s1#0", "s1#0", "s1#" + 3 * step, "s1#" + 3 * step, "s1#" + 5 * step);
+        assertThat(rows).extracting(r -> r.sessionStep).containsExactly(0, 1, 0, 1, 0);
+        assertThat(rows).extracting(r -> r.stepStart).containsExactly(0L, step, 3 * step, 4 * step, 5 * step);
+        // the predictions keep the producer's session id; the training rows share the inputs
+        assertThat(predictions()).allMatch(p -> p.getSessionId().equals("s1"));
+        assertThat(rows.get(1).visual).isNull();
+        assertThat(rows.get(1).counts).containsExactly(1, 0, 1);
     }
 
     @Test
@@ -263,12 +325,19 @@ class EmotionInferenceOperatorTest {
         send(step("learner-a", "s1", 0, 1));
         watermarkAfter(0);
         watermarkAfter(1); // step 1 scored without input (its partition was idle, say)
-        send(step("learner-a", "s1", 1, 2, true, false, true)); // ... then its events arrive after all
+        AlignedStep late = step("learner-a", "s1", 1, 2, true, false, true);
+        late.counts = new int[] {3, 0, 2}; // three audio and two text events, pooled
+        send(late); // ... then its events arrive after all
         watermarkAfter(2);
         assertThat(predictions()).extracting(p -> p.getPresent().size()).containsExactly(3, 0, 0);
         assertThat(harness.getSideOutput(OutputTags.LATE_EVENTS)).extracting(r -> r.getValue().modality)
                 .containsExactly(0, 2);
         assertThat(harness.getSideOutput(OutputTags.LATE_EVENTS)).allMatch(r -> r.getValue().eventTime == step);
+        // each record is marked with the number of events it pools: the late-events output counts 5
+        assertThat(harness.getSideOutput(OutputTags.LATE_EVENTS)).extracting(r -> r.getValue().pooledEvents)
+                .containsExactly(3, 2);
+        assertThat(harness.getSideOutput(OutputTags.LATE_EVENTS)).extracting(r -> r.getValue().embedding)
+                .containsExactly(late.audio, late.text);
     }
 
     @Test
@@ -369,13 +438,35 @@ class EmotionInferenceOperatorTest {
     void learnerStateInThePojoFormatIsMigrated() throws Exception {
         AlignedStep first = step("learner-a", "s1", 0, 1);
         AlignedStep second = step("learner-a", "s1", 1, 2, true, false, true);
-        restoreFrom(pojoSnapshot(first, info.modelId));
+        restoreFrom(pojoSnapshot(first, info.modelId), config("--edu.output.aligned-steps.path", "file:///tmp/unused"));
         send(second);
         watermarkAfter(1);
         assertThat(predictions()).hasSize(1);
         assertThat(operator.sessionStartsCounter().getCount()).isZero();
         assertThat(probabilities(predictions().get(0)))
                 .containsExactly(direct(List.of(first, second)).get(1), org.assertj.core.data.Offset.offset(1e-5f));
+        // the restored run goes on as the same training sequence (named by its first step, kept in the state)
+        assertThat(trainingRows()).extracting(r -> r.sessionId + " " + r.sessionStep).containsExactly("s1#0 1");
+    }
+
+    /** State in this serializer's format, restored: the run and its training sequence go on. */
+    @Test
+    void restoredStateContinuesTheTrainingSequence() throws Exception {
+        JobConfig cfg = config("--edu.output.aligned-steps.path", "file:///tmp/unused");
+        operator = new EmotionInferenceOperator(cfg, info);
+        harness = harness(operator, 1, 0);
+        harness.open();
+        send(step("learner-a", "s1", 2, 1));
+        watermarkAfter(2);
+        send(step("learner-a", "s1", 3, 2));
+        watermarkAfter(3);
+        OperatorSubtaskState snapshot = harness.snapshot(1, 1);
+        harness.close();
+        restoreFrom(snapshot, cfg);
+        send(step("learner-a", "s1", 4, 3));
+        watermarkAfter(4);
+        assertThat(operator.sessionStartsCounter().getCount()).isZero();
+        assertThat(trainingRows()).extracting(r -> r.sessionId + " " + r.sessionStep).containsExactly("s1#" + 2 * step + " 2");
     }
 
     /**
@@ -400,7 +491,11 @@ class EmotionInferenceOperatorTest {
     }
 
     private void restoreFrom(OperatorSubtaskState snapshot) throws Exception {
-        operator = new EmotionInferenceOperator(config(), info);
+        restoreFrom(snapshot, config());
+    }
+
+    private void restoreFrom(OperatorSubtaskState snapshot, JobConfig cfg) throws Exception {
+        operator = new EmotionInferenceOperator(cfg, info);
         harness = harness(operator, 1, 0);
         harness.initializeState(snapshot);
         harness.open();

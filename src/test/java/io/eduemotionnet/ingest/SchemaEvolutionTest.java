@@ -2,6 +2,7 @@ package io.eduemotionnet.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.eduemotionnet.avro.LateEvent;
 import io.eduemotionnet.avro.Modality;
 import io.eduemotionnet.avro.ModalityEvent;
 import io.eduemotionnet.inference.OnnxEmotionModel;
@@ -24,7 +25,7 @@ import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.avro.specific.SpecificDatumReader;
 import org.junit.jupiter.api.Test;
 
-/** A compatible evolution of ModalityEvent (a new optional field) works both ways. */
+/** Compatible evolutions (a new optional field) of ModalityEvent and LateEvent work both ways. */
 class SchemaEvolutionTest {
     static final Schema V1 = ModalityEvent.getClassSchema();
     static final Schema V2 = parse("avro/ModalityEvent.v2.avsc");
@@ -94,6 +95,42 @@ class SchemaEvolutionTest {
         IngestResult r = job.decode(bytes, "t", 0, 1, null);
         assertThat(r.deadLetter.reason).isEqualTo("UNKNOWN_SCHEMA");
         assertThat(r.deadLetter.detail).contains("avro/history");
+    }
+
+    /**
+     * LateEvent gained pooled_events (null by default): consumers with the earlier schema read new
+     * records, and new readers read records written before it (as events: null).
+     */
+    @Test
+    void lateEventsPooledEventsIsACompatibleEvolution() throws Exception {
+        Schema before = parse("avro/LateEvent.v1.avsc");
+        Schema now = LateEvent.getClassSchema();
+        assertThat(SchemaCompatibility.checkReaderWriterCompatibility(now, before).getType())
+                .isEqualTo(SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE);
+        assertThat(SchemaCompatibility.checkReaderWriterCompatibility(before, now).getType())
+                .isEqualTo(SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE);
+
+        LateEvent pooled = LateEvent.newBuilder()
+                .setEvent(TestEvents.event("learner-7", Modality.TEXT, 1_700_000_000_000L, 5))
+                .setWatermark(java.time.Instant.ofEpochMilli(1_700_000_004_000L))
+                .setPooledEvents(3)
+                .build();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        BinaryEncoder enc = EncoderFactory.get().binaryEncoder(bytes, null);
+        new org.apache.avro.specific.SpecificDatumWriter<LateEvent>(now).write(pooled, enc);
+        enc.flush();
+        GenericRecord old = new GenericDatumReader<GenericRecord>(now, before)
+                .read(null, DecoderFactory.get().binaryDecoder(bytes.toByteArray(), null));
+        assertThat(((GenericRecord) old.get("event")).get("learner_id").toString()).isEqualTo("learner-7");
+        assertThat(old.getSchema().getField("pooled_events")).isNull();
+
+        bytes.reset();
+        new GenericDatumWriter<GenericRecord>(before).write(old, enc);
+        enc.flush();
+        LateEvent read = new SpecificDatumReader<LateEvent>(before, now)
+                .read(null, DecoderFactory.get().binaryDecoder(bytes.toByteArray(), null));
+        assertThat(read.getPooledEvents()).isNull(); // the default: one event as sent
+        assertThat(read.getEvent().getModality()).isEqualTo(Modality.TEXT);
     }
 
     private static GenericRecord v2Record() {
