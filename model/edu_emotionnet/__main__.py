@@ -14,6 +14,8 @@ DEFAULT_ONNX = MODEL_DIR / "edu_emotionnet.onnx"
 DEFAULT_GOLDEN = MODEL_DIR / "golden"
 DEFAULT_REPORTS = MODEL_DIR / "reports"
 DEFAULT_STATS = MODEL_DIR / "benchmark" / "reference_stats.json"
+# the shipped model's committed files: what `build` and `export` write unless told otherwise
+DEFAULT_OUTPUTS = {"out": DEFAULT_CHECKPOINT, "onnx": DEFAULT_ONNX, "golden": DEFAULT_GOLDEN}
 
 
 def _rate(text: str) -> float:
@@ -23,6 +25,16 @@ def _rate(text: str) -> float:
         raise argparse.ArgumentTypeError(f"missing rate must be a number, got '{text}'") from None
     if not 0.0 <= v < 1.0:
         raise argparse.ArgumentTypeError(f"missing rate must be in [0, 1), got {v}")
+    return v
+
+
+def _share(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1], got '{text}'") from None
+    if not 0.0 <= v <= 1.0:  # also refuses NaN
+        raise argparse.ArgumentTypeError(f"must be a share in [0, 1], got {v}")
     return v
 
 
@@ -38,6 +50,19 @@ def _positive(text: str) -> int:
 
 def _log(msg: str) -> None:
     print(msg, flush=True)
+
+
+def _output_paths(args, names: tuple[str, ...], own_data: bool) -> None:
+    """Fill in the default output paths, except for a model trained on own data: the defaults are
+    the shipped model's committed files, which such a model must not silently replace."""
+    missing = [n for n in names if getattr(args, n, None) is None]
+    if own_data and missing:
+        raise ValueError(
+            f"a model trained on --data needs explicit output paths: give {', '.join('--' + n for n in missing)} "
+            "(the defaults are the shipped model's committed files)"
+        )
+    for n in missing:
+        setattr(args, n, str(DEFAULT_OUTPUTS[n]))
 
 
 def cmd_make_spec(args) -> None:
@@ -78,53 +103,72 @@ def _train_config(args):
 
 def _train(args, spec):
     from .data import read_jsonl
+    from .export import SYNTHETIC_TRAINING, own_data_training
     from .model import ModelConfig
+    from .spec import MODALITIES
     from .train import generator_epochs, train
 
     cfg = _train_config(args)
-    model_cfg = ModelConfig(
-        dims=tuple(spec.dims[m] for m in ("audio", "visual", "text")),
-        num_classes=spec.num_classes,
-        quality_ranges=tuple(m.quality_range for m in spec.modalities),
-    )
+    dims = tuple(spec.dims[m] for m in MODALITIES)
+    training = SYNTHETIC_TRAINING
     if args.data:
-        sessions = read_jsonl(args.data, spec)
-        _log(f"read {len(sessions)} sessions, {int(sessions.valid.sum())} labelled steps from {args.data}")
+        # own data: embedding sizes are the data's (first row with each modality), not the benchmark's
+        sessions = read_jsonl(args.data, spec, infer_dims=True)
+        labelled = int(sessions.valid.sum())
+        _log(f"read {len(sessions)} sessions, {labelled} labelled steps from {args.data}")
+        dims = tuple(x.shape[-1] for x in sessions.embeddings)
+        if dims != tuple(spec.dims[m] for m in MODALITIES):
+            _log(f"embedding sizes from the data: {dict(zip(MODALITIES, dims))}")
+        training = own_data_training(Path(args.data), len(sessions), labelled)
         source = sessions
     else:
         _log(f"training on EduAffect-Synth: {cfg.epochs} epochs of {cfg.sessions_per_epoch} fresh sessions")
         source = generator_epochs(spec, cfg)
+    model_cfg = ModelConfig(
+        dims=dims,
+        num_classes=spec.num_classes,
+        quality_ranges=tuple(m.quality_range for m in spec.modalities),
+    )
     model = train(args.system, source, model_cfg, cfg, log=_log)
-    return model, cfg
+    return model, cfg, training
 
 
 def cmd_train(args) -> None:
     from .export import save_checkpoint
     from .spec import load
 
+    _output_paths(args, ("out",), own_data=bool(args.data))
     spec = load(args.spec)
     if args.system != "edu_emotionnet":
         raise ValueError("only edu_emotionnet checkpoints can be saved for export; use `evaluate` for the others")
-    model, cfg = _train(args, spec)
-    save_checkpoint(model, spec, Path(args.out), asdict(cfg))
+    model, cfg, training = _train(args, spec)
+    save_checkpoint(model, spec, Path(args.out), asdict(cfg), training)
     _log(f"wrote {args.out}")
 
 
 def cmd_export(args) -> None:
-    from .export import export_onnx, load_checkpoint, shipped_scores, write_golden
+    """Checkpoint -> ONNX, golden vectors and (synthetic-trained models only) the shipped scores; no training."""
+    from .export import export_onnx, load_checkpoint, shipped_scores, training_source, write_golden
     from .spec import load
 
     spec = load(args.spec)
     model, ckpt = load_checkpoint(Path(args.checkpoint))
+    training = training_source(ckpt)
+    own_data = training["kind"] != "synthetic"
+    _output_paths(args, ("onnx", "golden"), own_data)
     if ckpt["spec_fingerprint"] != spec.fingerprint:
         raise ValueError(f"checkpoint was trained on benchmark {ckpt['spec_fingerprint'][:19]}…, "
                          f"the spec is {spec.fingerprint[:19]}…: retrain with `build`")
-    size = export_onnx(model, spec, Path(args.onnx))
+    size = export_onnx(model, spec, Path(args.onnx), training)
     _log(f"wrote {args.onnx} ({size / 1024:.0f} KiB, opset 17, onnx.checker passed)")
-    write_golden(model, spec, Path(args.golden))
+    write_golden(model, spec, Path(args.golden), training=training)
     _log(f"wrote golden vectors to {args.golden}")
-    if not args.skip_scores:
-        scores = shipped_scores(model, spec)
+    if own_data:
+        # synthetic-benchmark scores say nothing about a model trained on own data, and
+        # reports/shipped_model.json belongs to the shipped model
+        _log(f"no benchmark scores for a model trained on {training['description']}: evaluate it on held-out learners of your own")
+    elif not args.skip_scores:
+        scores = shipped_scores(model, spec, train_config=ckpt.get("train_config"))
         out = DEFAULT_REPORTS / "shipped_model.json"
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(scores, indent=1) + "\n", encoding="utf-8")
@@ -134,9 +178,12 @@ def cmd_export(args) -> None:
 
 
 def cmd_build(args) -> None:
-    """Train the shipped model and export it: the one command that rebuilds edu_emotionnet.onnx."""
+    """Train the shipped model and export it: the one command that retrains and rebuilds edu_emotionnet.onnx
+    (`export` re-exports an existing checkpoint without training)."""
     start = time.time()
     args.system = "edu_emotionnet"
+    # before training, not after: an own-data build must name all its outputs
+    _output_paths(args, ("out", "onnx", "golden"), own_data=bool(args.data))
     cmd_train(args)
     args.checkpoint = args.out
     cmd_export(args)
@@ -156,6 +203,19 @@ def cmd_evaluate(args) -> None:
     # the full run also refreshes the results section of model/README.md; a quick run never does
     write(report, Path(args.out_dir), None if args.quick else MODEL_DIR / "README.md")
     _log(f"wrote {args.out_dir}/evaluation.json and evaluation.md in {report['run']['wall_seconds'] / 60:.1f} min")
+    for k, v in (report.get("targets") or {}).get("met", {}).items():
+        _log(f"  target {k}: {'met' if v else 'NOT met'}")
+
+
+def cmd_report(args) -> None:
+    """evaluation.md, plots and the README's results from an existing evaluation.json: no training."""
+    from .evaluate import rerender
+
+    out_dir = Path(args.out_dir)
+    # the README shows the committed evaluation only, never one written elsewhere (e.g. a quick run)
+    readme = MODEL_DIR / "README.md" if out_dir.resolve() == DEFAULT_REPORTS.resolve() else None
+    report = rerender(out_dir, readme)
+    _log(f"rendered {out_dir}/evaluation.md and plots from evaluation.json" + (" and the README's results" if readme else ""))
     for k, v in (report.get("targets") or {}).get("met", {}).items():
         _log(f"  target {k}: {'met' if v else 'NOT met'}")
 
@@ -199,21 +259,21 @@ def parser() -> argparse.ArgumentParser:
         s.add_argument("--system", default="edu_emotionnet", help="(train) which system")
         s.add_argument("--epochs", type=_positive, default=12)
         s.add_argument("--sessions-per-epoch", type=_positive, default=400, help="generator only")
-        s.add_argument("--teacher-forcing", type=float, default=0.0,
-                       help="initial share of ground truth in the fed-back prediction (fades to 0)")
+        s.add_argument("--teacher-forcing", type=_share, default=0.0,
+                       help="initial share of ground truth in the fed-back prediction, in [0, 1] (fades to 0)")
         s.add_argument("--seed", type=int, default=0)
-        s.add_argument("--out", default=str(DEFAULT_CHECKPOINT))
+        s.add_argument("--out", help="checkpoint (default: checkpoints/edu_emotionnet.pt; required with --data)")
         if name == "build":
-            s.add_argument("--onnx", default=str(DEFAULT_ONNX))
-            s.add_argument("--golden", default=str(DEFAULT_GOLDEN))
+            s.add_argument("--onnx", help="ONNX file (default: edu_emotionnet.onnx; required with --data)")
+            s.add_argument("--golden", help="golden-vector directory (default: golden/; required with --data)")
             s.add_argument("--skip-scores", action="store_true")
         s.set_defaults(func=func)
 
-    s = sub.add_parser("export", help="export a checkpoint to ONNX with metadata, golden vectors and scores")
+    s = sub.add_parser("export", help="export a checkpoint to ONNX with metadata, golden vectors and scores (no training)")
     s.add_argument("--checkpoint", default=str(DEFAULT_CHECKPOINT))
-    s.add_argument("--onnx", default=str(DEFAULT_ONNX))
-    s.add_argument("--golden", default=str(DEFAULT_GOLDEN))
-    s.add_argument("--skip-scores", action="store_true")
+    s.add_argument("--onnx", help="ONNX file (default: edu_emotionnet.onnx; required for an own-data checkpoint)")
+    s.add_argument("--golden", help="golden-vector directory (default: golden/; required for an own-data checkpoint)")
+    s.add_argument("--skip-scores", action="store_true", help="do not recompute reports/shipped_model.json (minutes)")
     s.set_defaults(func=cmd_export)
 
     s = sub.add_parser("evaluate", help="the full report: 5 seeds, missing rates, ablations, baselines, oracles")
@@ -225,6 +285,11 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--quick", action="store_true", help="a tiny run to check the pipeline (numbers meaningless)")
     s.add_argument("--out-dir", default=str(DEFAULT_REPORTS))
     s.set_defaults(func=cmd_evaluate)
+
+    s = sub.add_parser("report", help="re-render evaluation.md, plots and the README's results from evaluation.json "
+                       "(targets judged again; no training)")
+    s.add_argument("--out-dir", default=str(DEFAULT_REPORTS))
+    s.set_defaults(func=cmd_report)
     return p
 
 

@@ -17,7 +17,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .model import NUM_MODALITIES, ModalityEncoder, ModelConfig, QualityScaler, masked_softmax, with_quality
+from .model import NUM_MODALITIES, ModalityEncoder, ModelConfig, QualityScaler, masked_softmax, present_inputs, with_quality
 
 
 class EarlyFusionMLP(nn.Module):
@@ -32,7 +32,8 @@ class EarlyFusionMLP(nn.Module):
 
     def forward(self, audio, visual, text, mask, quality=None, teacher=None, teacher_ratio=0.0):
         scaled, known = self.quality(quality, mask)
-        logits = self.net(torch.cat([audio, visual, text, mask, scaled, known], dim=-1))
+        # missing embeddings as zeros whatever their slot holds (NaN would leak through the MLP)
+        logits = self.net(torch.cat([*present_inputs([audio, visual, text], mask), mask, scaled, known], dim=-1))
         return torch.log_softmax(logits, dim=-1), None
 
 
@@ -47,7 +48,8 @@ class LateFusion(nn.Module):
 
     def forward(self, audio, visual, text, mask, quality=None, teacher=None, teacher_ratio=0.0):
         scaled, known = self.quality(quality, mask)
-        inputs = with_quality([audio, visual, text], scaled, known)
+        # a missing modality's weight is 0, but 0 * NaN is NaN: zero its input first
+        inputs = with_quality(present_inputs([audio, visual, text], mask), scaled, known)
         per_modality = torch.stack([torch.log_softmax(head(x), dim=-1) for head, x in zip(self.heads, inputs)], dim=-2)
         weights = mask / mask.sum(dim=-1, keepdim=True).clamp_min(1.0)
         logits = (weights.unsqueeze(-1) * per_modality).sum(dim=-2)
@@ -92,7 +94,7 @@ class MulTStyle(nn.Module):
     def forward(self, audio, visual, text, mask, quality=None, teacher=None, teacher_ratio=0.0):
         k = self.context
         scaled, known = self.quality(quality, mask)
-        inputs = with_quality([audio, visual, text], scaled, known)
+        inputs = with_quality(present_inputs([audio, visual, text], mask), scaled, known)  # no NaN from a missing slot
 
         def window(x, m):  # [B, T, H], [B, T] -> [B, T, K, H], [B, T, K]: the last K steps
             return (

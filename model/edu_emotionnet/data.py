@@ -12,6 +12,11 @@ annotations). An embedding is null exactly when its mask entry is 0. `quality` h
 quality score the step's events carried per modality (null or absent: none reported). Steps missing from a session
 are treated as steps where nothing was sent; rows with a null label are read (they advance the
 model) but do not count in the loss or the scores.
+
+Embedding sizes: `read_jsonl(..., infer_dims=True)` (what `train --data` uses) takes each
+modality's size from the first row where it is present and holds every later row to it, so a
+platform whose encoders differ from the benchmark's (VGGish 128, face 512, MiniLM 384) trains a
+model of its own sizes; a modality never present keeps the spec's size.
 """
 from __future__ import annotations
 
@@ -58,7 +63,9 @@ def _quality(obj: dict, where: str) -> np.ndarray:
     return np.asarray(out, np.float32)
 
 
-def _row(obj: dict, where: str, spec: Spec) -> tuple[tuple[str, str], int, list, np.ndarray, int]:
+def _row(obj: dict, where: str, spec: Spec, dims: dict) -> tuple[tuple[str, str], int, list, np.ndarray, int]:
+    """One parsed row. dims: modality -> (size, where it was set); a modality absent from it takes
+    its size from this row (size inference), else every row is checked against it."""
     for key in ("learner_id", "session_id", "step", "mask"):
         if key not in obj:
             raise DataError(f"{where}: missing field '{key}'")
@@ -74,15 +81,18 @@ def _row(obj: dict, where: str, spec: Spec) -> tuple[tuple[str, str], int, list,
     vectors = []
     for mi, name in enumerate(MODALITIES):
         vec = obj.get(name)
-        dim = spec.dims[name]
         if mask[mi] == 0:
             if vec is not None:
                 raise DataError(f"{where}: {name} is present but its mask entry is 0")
             vectors.append(None)
             continue
+        if name not in dims and isinstance(vec, list) and vec:
+            dims[name] = (len(vec), where)
+        dim, set_at = dims.get(name, (spec.dims[name], None))
         if not isinstance(vec, list) or len(vec) != dim:
             got = "null" if vec is None else (f"{len(vec)} values" if isinstance(vec, list) else type(vec).__name__)
-            raise DataError(f"{where}: {name} must have {dim} values (mask says present), got {got}")
+            like = f"like its first row {set_at}" if set_at else "mask says present"
+            raise DataError(f"{where}: {name} must have {dim} values ({like}), got {got}")
         arr = np.asarray(vec, dtype=np.float32)
         if not np.isfinite(arr).all():
             raise DataError(f"{where}: {name} contains NaN or infinite values")
@@ -97,9 +107,13 @@ def _row(obj: dict, where: str, spec: Spec) -> tuple[tuple[str, str], int, list,
     return (learner, session), step, vectors, np.asarray(mask, np.float32), label_idx, _quality(obj, where)
 
 
-def read_jsonl(path: str | Path, spec: Spec, max_session_steps: int = 10_000) -> Sessions:
-    """Read a file or a directory of .jsonl files into padded sessions."""
+def read_jsonl(path: str | Path, spec: Spec, max_session_steps: int = 10_000, infer_dims: bool = False) -> Sessions:
+    """Read a file or a directory of .jsonl files into padded sessions.
+
+    infer_dims: embedding sizes from the data (first row with each modality), not the spec's."""
     sessions: dict[tuple[str, str], dict[int, tuple]] = defaultdict(dict)
+    # spec sizes are fixed (no `where`); inferred ones are filled in by the first row that has them
+    dims: dict[str, tuple[int, str | None]] = {} if infer_dims else {m: (spec.dims[m], None) for m in MODALITIES}
     for file in _files(Path(path)):
         try:
             handle = file.open("r", encoding="utf-8")
@@ -116,7 +130,7 @@ def read_jsonl(path: str | Path, spec: Spec, max_session_steps: int = 10_000) ->
                     raise DataError(f"{where}: not valid JSON ({e.msg})") from None
                 if not isinstance(obj, dict):
                     raise DataError(f"{where}: each line must be a JSON object")
-                key, step, vectors, mask, label, quality = _row(obj, where, spec)
+                key, step, vectors, mask, label, quality = _row(obj, where, spec, dims)
                 if step in sessions[key]:
                     raise DataError(f"{where}: step {step} of this session appears twice")
                 if step >= max_session_steps:
@@ -127,7 +141,7 @@ def read_jsonl(path: str | Path, spec: Spec, max_session_steps: int = 10_000) ->
     keys = sorted(sessions)
     lengths = np.array([max(sessions[k]) + 1 for k in keys])
     n, t = len(keys), int(lengths.max())
-    arrays = [np.zeros((n, t, spec.dims[m]), np.float32) for m in MODALITIES]
+    arrays = [np.zeros((n, t, dims.get(m, (spec.dims[m],))[0]), np.float32) for m in MODALITIES]
     mask = np.zeros((n, t, len(MODALITIES)), np.float32)
     labels = np.full((n, t), -1, np.int64)
     quality = np.full((n, t, len(MODALITIES)), np.nan, np.float32)

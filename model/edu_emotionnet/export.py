@@ -18,6 +18,17 @@ from .train import model_quality, predict
 INPUTS = ("audio", "visual", "text", "mask", "quality", "state")
 OUTPUTS = ("probabilities", "mie_weights", "state_out")
 MAX_ONNX_BYTES = 10 * 1024 * 1024
+SYNTHETIC_TRAINING = {
+    "kind": "synthetic",
+    "description": "synthetic (EduAffect-Synth); retrain on labelled recordings before real use",
+}
+# what each block of the carried state holds (its shape comes from EduEmotionNet.state_blocks)
+STATE_BLOCK_NOTES = {
+    "tokens": "modality audio,visual,text; age oldest first",
+    "token_presence": "modality, age",
+    "instant_evidence": "the evidence head's instantaneous predictions u, oldest first",
+    "predictions": "own past predictions p, oldest first",
+}
 
 
 class StepForm(nn.Module):
@@ -29,7 +40,17 @@ class StepForm(nn.Module):
         return self.model.step(audio, visual, text, mask, quality, state)
 
 
-def save_checkpoint(model: EduEmotionNet, spec: Spec, path: Path, train_config: dict) -> None:
+def own_data_training(data: Path, sessions: int, labelled_steps: int) -> dict:
+    """The training source of a model trained on the platform's recordings (`--data`)."""
+    return {"kind": "own", "description": f"own data: {data.resolve().name}, {sessions} sessions, {labelled_steps} labelled steps"}
+
+
+def training_source(ckpt: dict) -> dict:
+    """What a checkpoint was trained on; checkpoints without the field were trained on the generator."""
+    return ckpt.get("training_data") or SYNTHETIC_TRAINING
+
+
+def save_checkpoint(model: EduEmotionNet, spec: Spec, path: Path, train_config: dict, training: dict = SYNTHETIC_TRAINING) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.save(
         {
@@ -38,6 +59,7 @@ def save_checkpoint(model: EduEmotionNet, spec: Spec, path: Path, train_config: 
             "state_dict": model.state_dict(),
             "spec_fingerprint": spec.fingerprint,
             "train_config": train_config,
+            "training_data": training,
         },
         path,
     )
@@ -55,15 +77,25 @@ def load_checkpoint(path: Path) -> tuple[EduEmotionNet, dict]:
 
 
 def state_layout(model: EduEmotionNet) -> str:
-    p, h, c = model.past, model.config.hidden, model.config.num_classes
+    """The blocks in the order split_state cuts them, e.g. `tokens[3][5][64] (…)`, comma-separated."""
+    blocks = ", ".join(
+        name + "".join(f"[{d}]" for d in shape) + f" ({STATE_BLOCK_NOTES[name]})" for name, shape in model.state_blocks()
+    )
+    return f"float32[{model.state_size}]: {blocks}; a new or reset learner starts from all zeros"
+
+
+def benchmark_fields(spec: Spec, training: dict) -> tuple[str, str]:
+    """(edu.benchmark, edu.benchmark_fingerprint): the benchmark only for a model trained on it."""
+    if training["kind"] == "synthetic":
+        return f"{spec.name} {spec.version}", spec.fingerprint
     return (
-        f"float32[{model.state_size}]: tokens[{NUM_MODALITIES}][{p}][{h}] (modality audio,visual,text; age oldest first), "
-        f"token_presence[{NUM_MODALITIES}][{p}], predictions[{p}][{c}] (own past predictions, oldest first); "
-        "a new or reset learner starts from all zeros"
+        f"none (trained on own data; classes, quality ranges and step length from {spec.name} {spec.version}, {spec.fingerprint})",
+        "none (own data)",
     )
 
 
-def metadata(model: EduEmotionNet, spec: Spec) -> dict[str, str]:
+def metadata(model: EduEmotionNet, spec: Spec, training: dict = SYNTHETIC_TRAINING) -> dict[str, str]:
+    benchmark, fingerprint = benchmark_fields(spec, training)
     return {
         "edu.model_version": MODEL_VERSION,
         "edu.classes": json.dumps(list(spec.classes)),
@@ -80,13 +112,13 @@ def metadata(model: EduEmotionNet, spec: Spec) -> dict[str, str]:
             {m.name: {"name": m.quality_name, "range": list(r)} for m, r in zip(spec.modalities, model.config.quality_ranges)}
         ),
         "edu.outputs": json.dumps(list(OUTPUTS)),
-        "edu.benchmark": f"{spec.name} {spec.version}",
-        "edu.benchmark_fingerprint": spec.fingerprint,
-        "edu.training_data": "synthetic (EduAffect-Synth); retrain on labelled recordings before real use",
+        "edu.benchmark": benchmark,
+        "edu.benchmark_fingerprint": fingerprint,
+        "edu.training_data": training["description"],
     }
 
 
-def export_onnx(model: EduEmotionNet, spec: Spec, path: Path) -> int:
+def export_onnx(model: EduEmotionNet, spec: Spec, path: Path, training: dict = SYNTHETIC_TRAINING) -> int:
     import onnx
 
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -115,7 +147,7 @@ def export_onnx(model: EduEmotionNet, spec: Spec, path: Path) -> int:
         dim.ClearField("dim_param")
         dim.dim_value = widths[out.name]
     del proto.metadata_props[:]
-    for key, value in metadata(model, spec).items():
+    for key, value in metadata(model, spec, training).items():
         entry = proto.metadata_props.add()
         entry.key, entry.value = key, value
     proto.doc_string = "Edu-EmotionNet streaming step: one call advances one time step for a batch of learners."
@@ -127,16 +159,29 @@ def export_onnx(model: EduEmotionNet, spec: Spec, path: Path) -> int:
     return size
 
 
-def write_golden(model: EduEmotionNet, spec: Spec, out_dir: Path, steps: int = 36) -> dict:
+def _golden_embeddings(model: EduEmotionNet, spec: Spec, parts: list, mask: np.ndarray) -> dict[str, np.ndarray]:
+    """The generator's embeddings; where the model's size differs from the spec's (own data with
+    other encoders), seeded standard-normal vectors of the model's size: golden vectors check the
+    graph's arithmetic, not its accuracy."""
+    rng = np.random.default_rng(4242)
+    out = {}
+    for mi, (name, dim) in enumerate(zip(MODALITIES, model.config.dims)):
+        if dim == spec.dims[name]:
+            out[name] = np.concatenate([p.embeddings[mi] for p in parts])
+        else:
+            out[name] = (rng.standard_normal((*mask.shape[:2], dim)) * mask[..., mi : mi + 1]).astype(np.float32)
+    return out
+
+
+def write_golden(model: EduEmotionNet, spec: Spec, out_dir: Path, steps: int = 36, training: dict = SYNTHETIC_TRAINING) -> dict:
     """Inputs and expected outputs of the step form for learners at different missing rates."""
     out_dir.mkdir(parents=True, exist_ok=True)
     rates = (0.0, 0.3, 0.6, 0.8)
     parts = [generate(spec, 1, seed=424242 + i, missing_rate=r, session_steps=steps) for i, r in enumerate(rates)]
+    mask = np.concatenate([p.mask for p in parts])
     arrays = {
-        "audio": np.concatenate([p.audio for p in parts]),
-        "visual": np.concatenate([p.visual for p in parts]),
-        "text": np.concatenate([p.text for p in parts]),
-        "mask": np.concatenate([p.mask for p in parts]),
+        **_golden_embeddings(model, spec, parts, mask),
+        "mask": mask,
         "quality": np.concatenate([model_quality(p) for p in parts]),
     }
     # and steps whose producers reported no quality score
@@ -168,7 +213,9 @@ def write_golden(model: EduEmotionNet, spec: Spec, out_dir: Path, steps: int = 3
         "missing_rates": list(rates),
         "tolerance": 1e-4,
         "model_version": MODEL_VERSION,
-        "benchmark_fingerprint": spec.fingerprint,
+        # as in the ONNX metadata, which the Java parity test compares it with
+        "benchmark_fingerprint": benchmark_fields(spec, training)[1],
+        "training_data": training["description"],
         "files": {},
     }
     for name, arr in arrays.items():
@@ -179,13 +226,24 @@ def write_golden(model: EduEmotionNet, spec: Spec, out_dir: Path, steps: int = 3
     return manifest
 
 
-def shipped_scores(model: EduEmotionNet, spec: Spec, learners: int = 4000, rates=(0.0, 0.2, 0.4, 0.6), chunk: int = 500) -> dict:
+def trained_summary(train_config: dict | None) -> dict | None:
+    """How the scored model was trained, next to its scores (the evaluation trains shorter)."""
+    if not train_config:
+        return None
+    return {k: train_config[k] for k in ("epochs", "sessions_per_epoch", "seed") if k in train_config}
+
+
+def shipped_scores(
+    model: EduEmotionNet, spec: Spec, learners: int = 4000, rates=(0.0, 0.2, 0.4, 0.6), chunk: int = 500,
+    train_config: dict | None = None,
+) -> dict:
     """Offline scores of the exported model: what the Flink job's streaming run is compared with.
     Many learners (in chunks, to bound memory): sessions are long and correlated, so a precise
     macro-F1 needs thousands of them."""
     out = {
         "model_version": MODEL_VERSION,
         "benchmark_fingerprint": spec.fingerprint,
+        "trained": trained_summary(train_config),
         "learners_per_rate": learners,
         "scored": "every step of every session, from a zero state per session (the step form, run over whole sessions)",
         "results": {},

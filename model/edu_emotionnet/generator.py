@@ -4,7 +4,8 @@ The process (all parameters from the spec file):
   felt affect     y_t  ~ Markov chain (initial, transition)
   expressed       e_t  = y_t, or another state during a masking episode (mask_start,
                   mask_continue, masked_as); one expressed state shared by all modalities
-  noise level     l_mt ~ Markov chain per modality (clean / degraded / bad)
+  noise level     l_mt ~ Markov chain per modality (clean / noisy: ambient noise times one fixed factor /
+                  interference), with persistent bursts
   presence        o_mt ~ on/off spells per modality, stationary missing rate from the one knob
   embedding       x_mt = P_m (mu_m[s_mt] + b_m + s_m * eta) + sigma_m * mult_m[l_mt] * eps
                   s_mt = e_t, except at an interference level (another voice, another face, off-topic

@@ -2,6 +2,8 @@
 
 One time step for one learner (the streaming step form, see `step`):
 
+  inputs     a missing modality's embedding is replaced by zeros first (`prepare`), so whatever
+             its slot holds, NaN included, cannot reach the outputs
   quality    q_m = the producer's quality score (SNR, face-detection confidence, ASR confidence)
              scaled to [0, 1] by the benchmark spec's range, with k_m = 1 where it was reported
              (NaN in the input = not reported)
@@ -98,6 +100,14 @@ class QualityScaler(nn.Module):
         return scaled, known
 
 
+def present_inputs(inputs: list[torch.Tensor], mask: torch.Tensor) -> list[torch.Tensor]:
+    """Each embedding with a missing modality's values replaced by zeros.
+
+    Multiplying by the mask afterwards is not enough: NaN * 0 = NaN, so whatever a caller puts in
+    a missing modality's slot (garbage, NaN, Inf) must never reach an encoder or the log-energy."""
+    return [torch.where(mask[..., i : i + 1] > 0, x, torch.zeros_like(x)) for i, x in enumerate(inputs)]
+
+
 def with_quality(inputs: list[torch.Tensor], scaled: torch.Tensor, known: torch.Tensor) -> list[torch.Tensor]:
     """Each modality's embedding with its two quality features appended: what its encoder reads."""
     return [torch.cat([x, scaled[..., i : i + 1], known[..., i : i + 1]], dim=-1) for i, x in enumerate(inputs)]
@@ -184,17 +194,35 @@ class EduEmotionNet(nn.Module):
     def past(self) -> int:
         return self.config.context - 1
 
+    def state_blocks(self) -> list[tuple[str, tuple[int, ...]]]:
+        """The carried state's blocks in order, (name, shape per learner): `split_state` cuts the
+        state by this list and the ONNX metadata (`edu.state_layout`) is written from it."""
+        h, p, c = self.config.hidden, self.past, self.config.num_classes
+        return [
+            ("tokens", (NUM_MODALITIES, p, h)),
+            ("token_presence", (NUM_MODALITIES, p)),
+            ("instant_evidence", (p, c)),
+            ("predictions", (p, c)),
+        ]
+
     @property
     def state_size(self) -> int:
-        cfg = self.config
-        return self.past * (NUM_MODALITIES * (cfg.hidden + 1) + 2 * cfg.num_classes)
+        return sum(math.prod(shape) for _, shape in self.state_blocks())
 
     def initial_state(self, batch: int) -> torch.Tensor:
         return torch.zeros(batch, self.state_size)
 
     # ---- shared pieces ---------------------------------------------------------------------
+    def prepare(
+        self, inputs: list[torch.Tensor], mask: torch.Tensor, quality: torch.Tensor | None
+    ) -> tuple[list[torch.Tensor], torch.Tensor, torch.Tensor]:
+        """(embeddings with missing ones zeroed, scaled quality, reported flag): the only way inputs
+        enter the model, in the step form and the whole-sequence form alike."""
+        scaled, known = self.quality(quality, mask)
+        return present_inputs(inputs, mask), scaled, known
+
     def tokens(self, inputs: list[torch.Tensor], mask: torch.Tensor, scaled: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
-        """[..., M, H] tokens, zero for missing modalities."""
+        """[..., M, H] tokens, zero for missing modalities (inputs already through `prepare`)."""
         toks = torch.stack(
             [enc(x) for enc, x in zip(self.encoders, with_quality(inputs, scaled, known))], dim=-2
         ) + self.type_embedding
@@ -256,14 +284,14 @@ class EduEmotionNet(nn.Module):
         return evidence + has_prev * propagated + (1.0 - has_prev) * initial
 
     # ---- streaming step form ---------------------------------------------------------------
-    def split_state(self, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-        b = state.shape[0]
-        h, p, c = self.config.hidden, self.past, self.config.num_classes
-        n_tok = NUM_MODALITIES * p * h
-        tokens = state[:, :n_tok].reshape(b, NUM_MODALITIES, p, h)
-        masks = state[:, n_tok : n_tok + NUM_MODALITIES * p].reshape(b, NUM_MODALITIES, p)
-        rest = state[:, n_tok + NUM_MODALITIES * p :].reshape(b, 2, p, c)
-        return tokens, masks, rest[:, 0], rest[:, 1]
+    def split_state(self, state: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """[B, state_size] -> (tokens, token presence, instant evidence, predictions), see `state_blocks`."""
+        b, start, parts = state.shape[0], 0, []
+        for _, shape in self.state_blocks():
+            size = math.prod(shape)
+            parts.append(state[:, start : start + size].reshape(b, *shape))
+            start += size
+        return tuple(parts)
 
     def step(
         self,
@@ -275,8 +303,7 @@ class EduEmotionNet(nn.Module):
         state: torch.Tensor,
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """One time step for a batch of learners: (probabilities, MIE weights, new state)."""
-        inputs = [audio, visual, text]
-        scaled, known = self.quality(quality, mask)
+        inputs, scaled, known = self.prepare([audio, visual, text], mask, quality)
         past_tokens, past_masks, past_instant, history = self.split_state(state)
         current = self.tokens(inputs, mask, scaled, known)
         window = torch.cat([past_tokens, current.unsqueeze(-2)], dim=-2)
@@ -329,8 +356,7 @@ class EduEmotionNet(nn.Module):
         teacher/teacher_ratio: scheduled sampling for the TFL during training; the fed-back
         prediction is teacher_ratio * one-hot(truth at t-1) + (1 - teacher_ratio) * own prediction.
         """
-        inputs = [audio, visual, text]
-        scaled, known = self.quality(quality, mask)
+        inputs, scaled, known = self.prepare([audio, visual, text], mask, quality)
         tokens = self.tokens(inputs, mask, scaled, known)
         window, window_mask = self.windows(tokens, mask)
         features, any_present, weights = self.fuse(window, window_mask, inputs, mask, scaled, known)

@@ -1,4 +1,5 @@
-"""The Bayes-optimal causal filter for EduAffect-Synth: the ceiling every learned system is measured against.
+"""The Bayes-optimal causal filter for EduAffect-Synth: the reference every learned system is measured against
+(an upper bound on expected per-step accuracy; for macro-F1 only a reference ceiling, see below).
 
 It knows every parameter of the generator, each learner's offset included, and filters the joint
 hidden state (felt affect, audio level, visual level, text level) forward in time:
@@ -11,8 +12,10 @@ range: a clipped score has the probability mass beyond the bound).
 The Gaussian with low-rank-plus-diagonal covariance is evaluated with the Woodbury identity, so a
 512-d embedding costs a few k x k operations. Missing modalities contribute no factor (presence is
 independent of affect in this benchmark, so it carries no information).
-Its prediction is the argmax of p(y_t | x_1..t): Bayes-optimal for per-step accuracy, causal like
-the streaming job.
+Its prediction is the argmax of p(y_t | x_1..t): Bayes-optimal for per-step accuracy, so no causal
+system has a higher expected accuracy (a finite test set can still favour one by chance). It does
+not maximise macro-F1, which rewards trading accuracy on frequent classes for recall on rare ones,
+so for macro-F1 it is a reference ceiling, not a bound. Causal like the streaming job.
 """
 from __future__ import annotations
 

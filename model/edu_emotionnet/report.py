@@ -1,6 +1,7 @@
 """evaluation.md and its plots, from the evaluation JSON."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,8 @@ SYSTEM_NAMES = {
     "oracle_text": "Oracle, text only",
 }
 CLASS_COLOURS = ["#d62728", "#2ca02c", "#7f7f7f", "#ff7f0e"]
+# evaluation.json files written before the level names were recorded: the spec's three levels
+DEFAULT_LEVELS = ["clean", "noisy", "interference"]
 
 
 def _fmt(ms: dict) -> str:
@@ -59,15 +62,23 @@ def write_plots(report: dict, out_dir: Path) -> dict:
         plt.close(fig)
     levels = report.get("mie_weight_by_noise_level")
     if levels:
-        fig, ax = plt.subplots(figsize=(6.5, 4))
-        for name, colour in zip(("audio", "visual", "text"), ("tab:purple", "tab:cyan", "tab:olive")):
+        # the levels are categories, not a noise axis: interference has the clean noise std, so a
+        # noise-std x-axis would double back on itself
+        fig, ax = plt.subplots(figsize=(6.5, 5))
+        names = levels["audio"].get("levels", DEFAULT_LEVELS)
+        for k, (name, colour) in enumerate(zip(("audio", "visual", "text"), ("tab:purple", "tab:cyan", "tab:olive"))):
             d = levels[name]
-            corr = report["mie_noise_correlation"][name]["mean"]
-            ax.plot(d["noise_std"], d["mean_weight"], marker="o", color=colour, label=f"{name} (r = {corr:.2f})")
-        ax.set_xlabel("injected noise std per coordinate")
+            corr = report["mie_noise_correlation"][name]
+            x = np.arange(len(d["mean_weight"])) + (k - 1) * 0.12
+            ax.plot(x, d["mean_weight"], "o", ms=8, color=colour,
+                    label=f"{name} (noise std {' / '.join(f'{v:g}' for v in d['noise_std'])}; r = {corr['mean']:.3f} ± {corr['std']:.3f})")
+        ax.set_xticks(range(len(names)))
+        ax.set_xticklabels(names)
+        ax.set_xlim(-0.5, len(names) - 0.5)
+        ax.set_xlabel("noise level of the modality at the step")
         ax.set_ylabel("mean MIE weight (steps with ≥ 2 modalities)")
-        ax.set_title("MIE weight vs injected noise (0 % missing, all seeds)")
-        ax.legend()
+        ax.set_title("MIE weight per noise level (0 % missing, all seeds)")
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.15))  # below: points stay visible
         fig.tight_layout()
         files["mie_noise"] = "mie_vs_noise.png"
         fig.savefig(out_dir / files["mie_noise"], dpi=110)
@@ -111,12 +122,34 @@ def target_lines(report: dict) -> list[str]:
                      f"{SYSTEM_NAMES.get(best[0], best[0])} {best[1]:.3f} — {met(f'above_all_ablations_and_baselines_at_{hi}')}")
     mc = report.get("mie_noise_correlation") or {}
     if mc:
-        lines.append("- MIE weight falls as injected noise rises (correlation < 0): "
-                     + ", ".join(f"{m} {c['mean']:.3f}" for m, c in mc.items()) + f" — {met('mie_weight_falls_with_noise')}")
+        seeds = report["config"]["seeds"]
+        parts = [
+            f"{m} {_fmt(c)} (mean + 2 SE = {t['mie_correlation_upper_bound'][m]:+.3f}: "
+            + ("below 0)" if t["mie_correlation_negative"][m] else "not distinguishable from 0)")
+            for m, c in mc.items()
+        ]
+        lines.append(f"- MIE weight falls as ambient noise rises (correlation < 0, counted only where mean + 2·std/√{seeds} < 0): "
+                     + "; ".join(parts) + f" — {met('mie_weight_falls_with_noise')}")
     return lines
 
 
-def write_markdown(report: dict, plots: dict) -> str:
+def training_note(report: dict, shipped: dict | None = None, link: str = "reports/shipped_model.json") -> str:
+    """How long each evaluated system trains, and where the shipped model's own scores are."""
+    tr = report["config"]["train"]
+    note = (f"Each learned system here is trained for {tr['epochs']} epochs × {tr['sessions_per_epoch']} sessions per seed, "
+            "shorter than the shipped model")
+    trained = (shipped or {}).get("trained") or {}
+    if "epochs" in trained:
+        note += f" (`build`: {trained['epochs']} epochs × {trained['sessions_per_epoch']} sessions, seed {trained['seed']})"
+    note += (f". The shipped model itself is scored in [reports/shipped_model.json]({link}) "
+             "(every step of 4 000 learners per missing rate; what the Flink job's streaming run is compared with)")
+    if shipped and shipped.get("results"):
+        note += ": macro-F1 " + " / ".join(f"{v['macro_f1']:.3f}" for v in shipped["results"].values()) + " at " + \
+            " / ".join(f"{int(float(k) * 100)}" for k in shipped["results"]) + " % missing"
+    return note + "."
+
+
+def write_markdown(report: dict, plots: dict, shipped: dict | None = None) -> str:
     res = report["results"]
     rates = report["config"]["rates"]
     keys = [f"{r:.1f}" for r in rates]
@@ -128,6 +161,8 @@ def write_markdown(report: dict, plots: dict) -> str:
         f"{report['config']['seeds']} seeds; each seed trains every system on its own generator data and "
         f"scores it on its own test sets ({report['config']['test_learners_per_seed_and_rate']} learners per "
         "missing rate). Mean ± standard deviation over seeds.",
+        "",
+        training_note(report, shipped, link="shipped_model.json"),  # evaluation.md sits in reports/
         "",
         "Produced by `cd model && /usr/bin/python3 -m edu_emotionnet evaluate` in "
         f"{report['run']['wall_seconds'] / 60:.1f} min on {report['run']['machine']['cpu']} "
@@ -157,11 +192,18 @@ def write_markdown(report: dict, plots: dict) -> str:
         lines += ["", "## Targets (measured, not asserted in tests)", ""] + targets
     mc = report.get("mie_noise_correlation") or {}
     if mc:
-        lines += ["", "## MIE weight vs injected noise", "",
-                  "Pearson correlation between a modality's MIE weight and its injected noise std, on steps where "
-                  "it and at least one other modality are present (mean over missing rates, then over seeds):", ""]
+        lines += ["", "## MIE weight vs injected noise", "", MIE_CORRELATION_TEXT, ""]
+        bound = (report.get("targets") or {}).get("mie_correlation_upper_bound") or {}
         for m, c in mc.items():
-            lines.append(f"- {m}: {_fmt(c)}")
+            extra = f" (mean + 2 SE = {bound[m]:+.3f})" if m in bound else ""
+            lines.append(f"- {m}: {_fmt(c)}{extra}")
+        levels = report.get("mie_weight_by_noise_level") or {}
+        if levels:
+            names = next(iter(levels.values())).get("levels", DEFAULT_LEVELS)
+            lines += ["", "Mean MIE weight per noise level (0 % missing, steps with ≥ 2 modalities present, mean over seeds):", "",
+                      "| modality | " + " | ".join(names) + " |", "| --- |" + " --- |" * len(names)]
+            for m, d in levels.items():
+                lines.append(f"| {m} | " + " | ".join(f"{w:.3f}" for w in d["mean_weight"]) + " |")
     ts = report.get("train_seconds") or {}
     if ts:
         lines += ["", "## Training time per run (one thread)", ""]
@@ -169,17 +211,27 @@ def write_markdown(report: dict, plots: dict) -> str:
             lines.append(f"- {SYSTEM_NAMES.get(name, name)}: {v['mean']:.0f} s")
     lines += [""]
     for key, title in (("missing", "Macro-F1 vs missing rate"), ("timeline", "Emotion timeline vs truth"),
-                       ("mie_noise", "MIE weight vs injected noise")):
+                       ("mie_noise", "MIE weight per noise level")):
         if key in plots:
             lines += [f"## {title}", "", f"![{title}]({plots[key]})", ""]
     return "\n".join(lines)
 
 
+MIE_CORRELATION_TEXT = (
+    "Pearson correlation between a modality's MIE weight and the ambient noise std injected at the step's noise "
+    "level (the modality's noise std × the level's multiplier), on steps where it and at least one other modality "
+    "are present; per missing rate, averaged over the rates within a seed, then mean ± std over seeds. Interference "
+    "steps are included with the clean level's noise std (interference shows another state at normal energy and "
+    "adds no noise): the correlation is against ambient noise alone, an interference step counts as a low-noise "
+    "step, and a lower weight there pushes the correlation up, not down. A correlation counts as negative only "
+    "where mean + 2·std/√seeds < 0."
+)
+
 README_START = "<!-- results:start (written by `python3 -m edu_emotionnet evaluate`) -->"
 README_END = "<!-- results:end -->"
 
 
-def results_section(report: dict) -> str:
+def results_section(report: dict, shipped: dict | None = None) -> str:
     """The headline tables for model/README.md, from the evaluation JSON."""
     res = report["results"]
     keys = [f"{r:.1f}" for r in report["config"]["rates"]]
@@ -194,6 +246,7 @@ def results_section(report: dict) -> str:
     ]
     for name in res:
         lines.append(f"| {SYSTEM_NAMES.get(name, name)} | " + " | ".join(_fmt(res[name][k]["macro_f1"]) for k in keys) + " |")
+    lines += ["", training_note(report, shipped)]
     targets = target_lines(report)
     if targets:
         lines += ["", "Targets of the model issue, as measured:", ""] + targets
@@ -210,5 +263,7 @@ def update_readme(report: dict, readme: Path) -> bool:
         return False
     before = text[: text.index(README_START)]
     after = text[text.index(README_END) + len(README_END):]
-    readme.write_text(before + results_section(report) + after, encoding="utf-8")
+    shipped_path = readme.parent / "reports" / "shipped_model.json"
+    shipped = json.loads(shipped_path.read_text(encoding="utf-8")) if shipped_path.exists() else None
+    readme.write_text(before + results_section(report, shipped) + after, encoding="utf-8")
     return True

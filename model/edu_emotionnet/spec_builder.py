@@ -71,7 +71,7 @@ LATENT_DIM = 8
 # at normal energy, so only cross-modal disagreement reveals it); the share of the overall missing rate and the
 # mean length of a missing spell; the quality score an event carries at each noise level.
 MODALITIES = {
-    "audio": {  # VGGish-size; the least reliable: frequent noise bursts of varying strength
+    "audio": {  # VGGish-size; the least reliable: the most frequent noise bursts (one strength, x4)
         "dim": 128,
         "separation": 3.0,
         "look_alike": ["confusion", "curiosity"],  # prosody of puzzled and of interested speech

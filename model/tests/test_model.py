@@ -111,3 +111,70 @@ def test_quality_reaches_the_mie_and_unreported_quality_is_finite(spec):
         p_none, w_none, st_none = model.step(*args, torch.full_like(bad, float("nan")), state)
     assert not torch.allclose(w_good, w_bad)
     assert torch.isfinite(p_none).all() and torch.isfinite(w_none).all() and torch.isfinite(st_none).all()
+
+
+def _poison_missing(d: dict, fill: str, seed: int = 0) -> dict:
+    """The same inputs with every missing modality's slot overwritten (random values, NaN or Inf)."""
+    rng = np.random.default_rng(seed)
+    out = dict(d)
+    for mi, name in enumerate(("audio", "visual", "text")):
+        x = d[name].clone()
+        missing = d["mask"][..., mi] == 0
+        junk = torch.from_numpy(rng.standard_normal(x.shape).astype(np.float32) * 50)
+        if fill == "nan":
+            junk[..., ::3] = float("nan")
+        elif fill == "inf":
+            junk[..., ::2] = float("inf")
+            junk[..., 1::4] = float("-inf")
+        x[missing] = junk[missing]
+        out[name] = x
+    return out
+
+
+@pytest.mark.parametrize("fill", ["random", "nan", "inf"])
+@pytest.mark.parametrize("flags", [{}, {"use_cmaa": False}, {"use_mie": False}])
+def test_a_missing_modality_slot_cannot_leak_into_the_outputs(spec, flags, fill):
+    """enc(x) * mask is not enough (NaN * 0 = NaN): a missing slot's content must change nothing,
+    in the step form (probabilities, MIE weights, state) and the whole-sequence form."""
+    torch.manual_seed(4)
+    model = EduEmotionNet(ModelConfig(**flags)).eval()
+    s = generator.generate(spec, 4, seed=6, missing_rate=0.5, session_steps=25)
+    clean = tensors(s)
+    dirty = _poison_missing(clean, fill)
+    assert (clean["mask"] == 0).any() and all((dirty[m] != clean[m]).any() for m in ("audio", "visual", "text"))
+    p0, w0, st0 = _steps(model, s, clean)
+    p1, w1, st1 = _steps(model, s, dirty)
+    assert torch.equal(p0, p1) and torch.equal(w0, w1) and torch.equal(st0, st1)
+    with torch.no_grad():
+        seq0 = model(*(clean[k] for k in ("audio", "visual", "text", "mask", "quality")))
+        seq1 = model(*(dirty[k] for k in ("audio", "visual", "text", "mask", "quality")))
+    assert torch.equal(seq0[0], seq1[0]) and torch.equal(seq0[1], seq1[1])
+
+
+@pytest.mark.parametrize("system", ["early_fusion", "late_fusion", "mult_style"])
+def test_baselines_ignore_a_missing_modality_slot(spec, system):
+    torch.manual_seed(5)
+    model = build(system, ModelConfig()).eval()
+    s = generator.generate(spec, 3, seed=7, missing_rate=0.5, session_steps=20)
+    clean = tensors(s)
+    dirty = _poison_missing(clean, "nan")
+    with torch.no_grad():
+        a, _ = model(*(clean[k] for k in ("audio", "visual", "text", "mask", "quality")))
+        b, _ = model(*(dirty[k] for k in ("audio", "visual", "text", "mask", "quality")))
+    assert torch.isfinite(b[torch.from_numpy(s.valid)]).all() and torch.equal(a, b)
+
+
+def test_trained_checkpoint_step_form_equals_whole_sequence(spec):
+    """The shipped weights (not only random ones): what the job runs step by step is what was
+    trained and scored over whole sessions."""
+    from conftest import MODEL_DIR
+    from edu_emotionnet.export import load_checkpoint
+
+    model, _ = load_checkpoint(MODEL_DIR / "checkpoints" / "edu_emotionnet.pt")
+    s = generator.generate(spec, 4, seed=11, missing_rate=0.4, session_steps=60)
+    d = tensors(s, quality_drop=0.3, rng=np.random.default_rng(1))
+    p_steps, w_steps, _ = _steps(model, s, d)
+    with torch.no_grad():
+        logp, w_seq = model(d["audio"], d["visual"], d["text"], d["mask"], d["quality"])
+    assert torch.max(torch.abs(p_steps - logp.exp())) < 1e-5
+    assert torch.max(torch.abs(w_steps - w_seq)) < 1e-5
