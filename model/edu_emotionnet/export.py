@@ -1,6 +1,7 @@
 """ONNX export of the streaming step form, its metadata, golden vectors and the shipped model's scores."""
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -94,6 +95,16 @@ def benchmark_fields(spec: Spec, training: dict) -> tuple[str, str]:
     )
 
 
+def weights_fingerprint(model: EduEmotionNet) -> str:
+    """sha256 of the trained parameters (names and float32 values, in name order): ties the ONNX file and
+    reports/shipped_model.json to the same weights, whatever else a re-export changes in the graph."""
+    h = hashlib.sha256()
+    for name, tensor in sorted(model.state_dict().items()):
+        h.update(name.encode("utf-8"))
+        h.update(tensor.detach().to(torch.float32).contiguous().numpy().astype("<f4").tobytes())
+    return "sha256:" + h.hexdigest()
+
+
 def metadata(model: EduEmotionNet, spec: Spec, training: dict = SYNTHETIC_TRAINING) -> dict[str, str]:
     benchmark, fingerprint = benchmark_fields(spec, training)
     return {
@@ -115,6 +126,7 @@ def metadata(model: EduEmotionNet, spec: Spec, training: dict = SYNTHETIC_TRAINI
         "edu.benchmark": benchmark,
         "edu.benchmark_fingerprint": fingerprint,
         "edu.training_data": training["description"],
+        "edu.weights_fingerprint": weights_fingerprint(model),
     }
 
 
@@ -242,6 +254,7 @@ def shipped_scores(
     macro-F1 needs thousands of them."""
     out = {
         "model_version": MODEL_VERSION,
+        "weights_fingerprint": weights_fingerprint(model),
         "benchmark_fingerprint": spec.fingerprint,
         "trained": trained_summary(train_config),
         "learners_per_rate": learners,

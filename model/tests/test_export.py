@@ -7,7 +7,9 @@ import onnx
 import pytest
 import torch
 
-from edu_emotionnet.export import INPUTS, OUTPUTS, export_onnx, load_checkpoint, metadata, own_data_training, state_layout
+from edu_emotionnet.export import (
+    INPUTS, OUTPUTS, export_onnx, load_checkpoint, metadata, own_data_training, state_layout, weights_fingerprint,
+)
 from edu_emotionnet.model import EduEmotionNet, ModelConfig
 
 from conftest import MODEL_DIR
@@ -49,6 +51,20 @@ def test_metadata_describes_model_and_current_benchmark(shipped, spec):
     assert state[0] * 4 <= 8192
     assert state == [_width(shipped.graph.output, "state_out")] == [_width(shipped.graph.input, "state")]
     assert "edu.model_version" in meta and "synthetic" in meta["edu.training_data"]
+
+
+def test_shipped_onnx_and_report_come_from_the_checkpoint(shipped):
+    """The committed ONNX file and reports/shipped_model.json (the Java parity test's reference) hold the
+    weights of the committed checkpoint: a retrain that skipped the export or the scores shows here."""
+    model, _ = load_checkpoint(MODEL_DIR / "checkpoints" / "edu_emotionnet.pt")
+    report = json.loads((MODEL_DIR / "reports" / "shipped_model.json").read_text())
+    assert _meta(shipped)["edu.weights_fingerprint"] == weights_fingerprint(model)
+    assert report["weights_fingerprint"] == weights_fingerprint(model)
+    changed = dict(model.state_dict())
+    first = next(iter(sorted(changed)))
+    changed[first] = changed[first] + 1e-3
+    model.load_state_dict(changed)
+    assert weights_fingerprint(model) != report["weights_fingerprint"]
 
 
 def parse_layout(layout: str) -> list[tuple[str, tuple[int, ...]]]:

@@ -2,10 +2,13 @@ package io.eduemotionnet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.eduemotionnet.avro.Prediction;
 import io.eduemotionnet.config.JobConfig;
+import io.eduemotionnet.config.ResourceLoader;
 import io.eduemotionnet.inference.ModelInfo;
 import io.eduemotionnet.inference.OnnxEmotionModel;
 import io.eduemotionnet.ingest.DeadLetterRecord;
@@ -47,6 +50,8 @@ class StreamingAccuracyParityTest {
                 "--edu.synthetic.invalid-rate", "0.002",
                 "--edu.synthetic.seed", "77"}));
         ModelInfo model = OnnxEmotionModel.inspect(cfg.modelPath);
+        // the offline scores must be those of the weights the job runs (model/ checks this as well)
+        assertThat(shipped.get("weights_fingerprint").asText()).isEqualTo(weightsFingerprint(cfg.modelPath));
         SyntheticStream stream = SyntheticStream.fromConfig(cfg, model.stepMillis, System.currentTimeMillis());
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -99,5 +104,12 @@ class StreamingAccuracyParityTest {
             }
         }
         return invalid;
+    }
+
+    static String weightsFingerprint(String modelPath) throws Exception {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession session = env.createSession(ResourceLoader.read(modelPath, "edu.model.path"))) {
+            return session.getMetadata().getCustomMetadata().get("edu.weights_fingerprint");
+        }
     }
 }
