@@ -276,6 +276,7 @@ public class EmotionInferenceOperator extends AbstractStreamOperator<Prediction>
                 toLateOutput(step, timer.getTimestamp());
                 return;
             }
+            learner = scoreGapBefore(key, step, learner);
         } else {
             boolean continues = learner != null && learner.lastStepStart == stepStart - info.stepMillis;
             if (!continues) {
@@ -303,6 +304,32 @@ public class EmotionInferenceOperator extends AbstractStreamOperator<Prediction>
             flush();
             setCurrentKey(key);
         }
+    }
+
+    /**
+     * Scores the steps without input between the learner's last scored step and {@code step}, in order,
+     * as the continuation timers would have in real time, or applies the gap rule. Needed when one
+     * watermark covers a learner's step, a gap and its next step (catching up on a backlog, a replay):
+     * the next step's timer can then fire before the gap's continuation timer exists, and without this
+     * the learner would start afresh where a live run continues. Returns the learner state to go on from.
+     */
+    private LearnerState scoreGapBefore(String key, AlignedStep step, LearnerState learner) throws Exception {
+        while (learner != null && learner.sessionId.equals(step.sessionId)
+                && learner.lastStepStart + info.stepMillis < step.stepStart && compatible(learner)) {
+            if (learner.emptySteps >= config.maxGapSteps) {
+                learners.clear();
+                expirations.inc();
+                return null;
+            }
+            long gapStart = learner.lastStepStart + info.stepMillis;
+            AlignedStep empty = AlignedStep.empty(key, learner.sessionId, gapStart, gapStart + info.stepMillis);
+            rows.add(new Row(key, empty, learner, batch.add(empty.embeddings(), empty.meanQuality, learner.modelState)));
+            keysInBatch.add(key);
+            flush(); // the next step needs this one's state
+            setCurrentKey(key);
+            learner = learners.value();
+        }
+        return learner;
     }
 
     /**

@@ -238,6 +238,50 @@ class EmotionInferenceOperatorTest {
         assertThat(operator.sessionStartsCounter().getCount()).isEqualTo(2);
     }
 
+    /**
+     * Catching up: one watermark covers a learner's step, a step without input and the next step. The
+     * result must be the live run's: the empty step scored from the carried state, the session going on.
+     */
+    @Test
+    void aGapInsideOneWatermarkIsScoredAsALiveRunWouldScoreIt() throws Exception {
+        List<AlignedStep> steps = List.of(step("learner-a", "s1", 0, 1), step("learner-a", "s1", 2, 2),
+                step("learner-a", "s1", 3, 3));
+        open(config("--edu.state.max-gap-steps", "5"));
+        for (AlignedStep s : steps) {
+            send(s);
+            watermarkAfter(s.stepStart / step);
+        }
+        List<float[]> live = predictions().stream().map(EmotionInferenceOperatorTest::probabilities).toList();
+        harness.close();
+
+        open(config("--edu.state.max-gap-steps", "5"));
+        for (AlignedStep s : steps) {
+            send(s);
+        }
+        watermarkAfter(3);
+        List<Prediction> caughtUp = predictions();
+        assertThat(caughtUp).extracting(p -> p.getStepStart().toEpochMilli()).containsExactly(0L, step, 2 * step, 3 * step);
+        assertThat(caughtUp.get(1).getPresent()).isEmpty();
+        assertThat(operator.sessionStartsCounter().getCount()).isEqualTo(1);
+        assertThat(live).hasSize(4);
+        for (int i = 0; i < 4; i++) {
+            assertThat(probabilities(caughtUp.get(i))).containsExactly(live.get(i), org.assertj.core.data.Offset.offset(1e-6f));
+        }
+        harness.close();
+
+        // the same backlog with a gap over the limit: the gap rule deletes the state, the next step starts afresh
+        open(config("--edu.state.max-gap-steps", "0"));
+        for (AlignedStep s : steps) {
+            send(s);
+        }
+        watermarkAfter(3);
+        assertThat(predictions()).extracting(p -> p.getStepStart().toEpochMilli()).containsExactly(0L, 2 * step, 3 * step);
+        assertThat(operator.expirationsCounter().getCount()).isEqualTo(1);
+        assertThat(operator.sessionStartsCounter().getCount()).isEqualTo(2);
+        harness.close();
+        harness = null;
+    }
+
     @Test
     void stateTtlRemovesInactiveLearners() throws Exception {
         open(config("--edu.state.ttl", "10 min", "--edu.state.max-gap-steps", "0"));
