@@ -190,6 +190,18 @@ def cmd_build(args) -> None:
     _log(f"build took {time.time() - start:.0f}s")
 
 
+def cmd_levels(args) -> None:
+    from .reliability import level_information
+    from .spec import load
+
+    spec = load(args.spec)
+    print(f"one-step accuracy of each modality's own evidence (displayed state; true level and learner offset known), "
+          f"{args.learners} learners at 0 % missing; chance 1/{spec.num_classes}")
+    for name, rows in level_information(spec, args.learners).items():
+        cells = ", ".join(f"{r['level']} {r['one_step_accuracy']:.3f} ({r['share']:.0%} of steps)" for r in rows)
+        print(f"  {name:6s} {cells}")
+
+
 def cmd_evaluate(args) -> None:
     from .evaluate import EvalConfig, run, write
     from .train import TrainConfig
@@ -285,6 +297,10 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--quick", action="store_true", help="a tiny run to check the pipeline (numbers meaningless)")
     s.add_argument("--out-dir", default=str(DEFAULT_REPORTS))
     s.set_defaults(func=cmd_evaluate)
+
+    s = sub.add_parser("levels", help="what each noise level costs each modality's own one-step evidence (seconds)")
+    s.add_argument("--learners", type=_positive, default=300)
+    s.set_defaults(func=cmd_levels)
 
     s = sub.add_parser("report", help="re-render evaluation.md, plots and the README's results from evaluation.json "
                        "(targets judged again; no training)")

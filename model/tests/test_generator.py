@@ -119,3 +119,18 @@ def test_quality_likelihood_points_to_the_true_noise_level(spec):
     top = oracle.quality_loglik(spec, "visual", np.array([[m.quality_range[1]]]))[0, 0]
     # P(N(mu, j) >= 1) for the clean level (mu 0.95, jitter 0.05) is about 0.16
     assert abs(np.exp(top[0]) - 0.1587) < 0.01
+
+
+def test_level_information_orders_the_levels_as_the_spec_degrades_them(spec):
+    """Clean evidence beats noisy evidence beats interference (a random state's content: about chance)."""
+    from edu_emotionnet.reliability import level_information
+
+    info = level_information(spec, learners=120, seed=5)
+    assert set(info) == {"audio", "visual", "text"}
+    for name, rows in info.items():
+        by = {r["level"]: r for r in rows}
+        assert abs(sum(r["share"] for r in rows) - 1.0) < 1e-9
+        noisy = next(r for r in rows if r["level"].startswith("noise"))
+        assert by["clean"]["one_step_accuracy"] >= noisy["one_step_accuracy"] - 0.02, name
+        assert noisy["one_step_accuracy"] > by["interference"]["one_step_accuracy"] + 0.3, name
+        assert by["interference"]["one_step_accuracy"] < 0.25 + 0.08, name
