@@ -67,8 +67,15 @@ def _output_paths(args, names: tuple[str, ...], own_data: bool) -> None:
 
 def cmd_make_spec(args) -> None:
     from . import spec_builder
+    from .spec import DEFAULT_SPEC_PATH
 
-    path = spec_builder.write(Path(args.out))
+    if args.off_task and Path(args.out).resolve() == DEFAULT_SPEC_PATH.resolve():
+        raise ValueError("--off-task writes a benchmark variant: give --out (e.g. benchmark/spec_offtask.json)")
+    path = spec_builder.write(
+        Path(args.out),
+        off_task=spec_builder.OFF_TASK if args.off_task else None,
+        mask_start=spec_builder.OFF_TASK_MASK_START if args.off_task else spec_builder.MASK_START,
+    )
     _log(f"wrote {path}")
 
 
@@ -247,6 +254,7 @@ def parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("make-spec", help="write benchmark/spec.json from the design in spec_builder.py")
     s.add_argument("--out", default=str(DEFAULT_SPEC_PATH))
+    s.add_argument("--off-task", action="store_true", help="the off-task-spells variant (spec_builder.OFF_TASK)")
     s.set_defaults(func=cmd_make_spec)
 
     s = sub.add_parser("stats", help="write the generator's reference statistics (for the Java sampler test)")

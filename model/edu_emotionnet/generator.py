@@ -12,6 +12,10 @@ The process (all parameters from the spec file):
                   text), where s_mt is a uniformly random state: a plausible embedding, wrong content
                   b_m: the learner's offset (fixed per learner), eta, eps standard normal
   quality score   q_mt = quality_m[l_mt] + jitter * N(0, 1), clipped to the range
+  off-task        (optional, spec affect.off_task) o_t ~ per-session on/off chain, independent of
+                  affect, started from its stationary law; while o_t = 1 every modality shows a
+                  uniformly random state (s_mt random, as at an interference level, but at all
+                  modalities at once); labels stay the felt state, quality scores follow the levels
 """
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .spec import MODALITIES, Spec, display_transition
+from .spec import MODALITIES, Spec, display_transition, off_task_chain
 
 
 class GeneratorError(ValueError):
@@ -43,6 +47,7 @@ class Sessions:
     offsets: dict = field(default_factory=dict)  # modality -> [N, latent] learner offsets
     learner_ids: list | None = None  # optional external ids (own data)
     session_ids: list | None = None
+    off_task: np.ndarray | None = None  # [N, T] bool hidden off-task indicator (variant specs only)
 
     @property
     def embeddings(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -69,6 +74,7 @@ class Sessions:
             levels=None if self.levels is None else self.levels[idx],
             quality=None if self.quality is None else self.quality[idx],
             offsets={k: v[idx] for k, v in self.offsets.items()},
+            off_task=None if self.off_task is None else self.off_task[idx],
         )
 
 
@@ -157,6 +163,10 @@ def generate(
 
     joint = _markov(rng, *display_transition(spec), n, t_max)
     labels, expressed = joint // spec.num_classes, joint % spec.num_classes
+    if spec.has_off_task:  # drawn only then, so a spec without spells generates what it always did
+        off_task = _markov(rng, *off_task_chain(spec), n, t_max).astype(bool)
+    else:
+        off_task = np.zeros((n, t_max), dtype=bool)
 
     mask = np.ones((n, t_max, len(MODALITIES)), dtype=np.float32)
     levels = np.zeros((n, t_max, len(MODALITIES)), dtype=np.int64)
@@ -179,7 +189,7 @@ def generate(
         learner_offset = rng.normal(0.0, m.learner_offset_std, size=(learners, m.latent_dim))
         offsets[m.name] = learner_offset[learner]
         shown = np.where(
-            m.level_interference[levels[:, :, mi]], rng.integers(0, spec.num_classes, size=(n, t_max)), expressed
+            m.level_interference[levels[:, :, mi]] | off_task, rng.integers(0, spec.num_classes, size=(n, t_max)), expressed
         )
         latent = (
             m.class_means[shown]
@@ -212,4 +222,5 @@ def generate(
         levels=levels,
         quality=quality,
         offsets=offsets,
+        off_task=off_task if spec.has_off_task else None,
     )

@@ -2,11 +2,13 @@
 (an upper bound on expected per-step accuracy; for macro-F1 only a reference ceiling, see below).
 
 It knows every parameter of the generator, each learner's offset included, and filters the joint
-hidden state (felt affect, audio level, visual level, text level) forward in time:
+hidden state (felt affect, expressed affect, audio level, visual level, text level, and in the
+off-task variant the off-task indicator o) forward in time:
   alpha_t  ∝  p(x_t | state) * sum_prev alpha_{t-1} * T(prev -> state)
 over (felt y, expressed e, audio level, visual level, text level), where the emission is
 p(x_t | e, l) = prod_{present m} N(x_mt; P_m (mu_m[e] + b_m), s^2 P P^T + v_l I), and at an
-interference level the mean over shown states of that Gaussian (the content is another state's),
+interference level (or, in the off-task variant, at every level while o = 1) the mean over shown
+states of that Gaussian (the content is another state's),
 times the likelihood of the event's quality score at that level (a Gaussian clipped to the score's
 range: a clipped score has the probability mass beyond the bound).
 The Gaussian with low-rank-plus-diagonal covariance is evaluated with the Woodbury identity, so a
@@ -24,11 +26,20 @@ import math
 import numpy as np
 
 from .generator import Sessions
-from .spec import MODALITIES, Spec, display_transition
+from .spec import MODALITIES, Spec, display_transition, off_task_chain
 
 
-def modality_loglik(spec: Spec, name: str, x: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """log N(x | expressed e, level l) up to a constant shared by all (e, l): shape [N, T, classes, levels]."""
+def _log_mean_over_states(ll: np.ndarray) -> np.ndarray:
+    """log of the mean over the shown state (axis -1) of exp(ll), kept broadcastable over it."""
+    top = ll.max(axis=-1, keepdims=True)
+    return np.log(np.exp(ll - top).mean(axis=-1, keepdims=True)) + top
+
+
+def modality_loglik(spec: Spec, name: str, x: np.ndarray, offsets: np.ndarray, off_task: bool = False) -> np.ndarray:
+    """log N(x | expressed e, level l) up to a constant shared by all (e, l): shape [N, T, classes, levels].
+
+    off_task=True: the likelihood during an off-task spell, where the shown state is uniformly
+    random at every level (the interference form, at each level's own noise): constant over e."""
     m = spec.modality(name)
     p = m.projection
     g = p.T @ p  # [k, k]
@@ -49,10 +60,8 @@ def modality_loglik(spec: Spec, name: str, x: np.ndarray, offsets: np.ndarray) -
         quad = (r_norm - np.einsum("ntck,kj,ntcj->ntc", pr, m_inv, pr)) / v
         logdet = m.dim * np.log(v) + np.linalg.slogdet(eye + (s2 / v) * g)[1]
         out[..., li] = -0.5 * (quad + logdet)
-        if m.level_interference[li]:  # the shown state is uniform, whatever the expressed one
-            top = out[..., li].max(axis=-1, keepdims=True)
-            mixed = np.log(np.exp(out[..., li] - top).mean(axis=-1, keepdims=True)) + top
-            out[..., li] = np.broadcast_to(mixed, out[..., li].shape)
+        if m.level_interference[li] or off_task:  # the shown state is uniform, whatever the expressed one
+            out[..., li] = np.broadcast_to(_log_mean_over_states(out[..., li]), out[..., li].shape)
     return out
 
 
@@ -81,6 +90,10 @@ def _joint_transition(spec: Spec) -> tuple[np.ndarray, np.ndarray]:
     for m in spec.modalities:
         trans = np.kron(trans, m.level_transition)
         init = np.kron(init, m.level_initial)
+    if spec.has_off_task:  # the off-task indicator is the innermost axis
+        o_init, o_trans = off_task_chain(spec)
+        trans = np.kron(trans, o_trans)
+        init = np.kron(init, o_init)
     return init, trans
 
 
@@ -89,28 +102,33 @@ def filter_posteriors(spec: Spec, sessions: Sessions, use: tuple[str, ...] = MOD
     n, t_max = sessions.labels.shape
     c = spec.num_classes
     levels = [len(m.level_multipliers) for m in spec.modalities]
-    # log p(x_t | e, l_a, l_v, l_t) summed over present modalities: [N, T, e, La, Lv, Lt]
-    obs = np.zeros((n, t_max, c, *levels))
+    off = [2] if spec.has_off_task else []  # on task / off task, innermost
+    # log p(x_t | e, l_a, l_v, l_t[, o]) summed over present modalities: [N, T, e, La, Lv, Lt(, O)]
+    obs = np.zeros((n, t_max, c, *levels, *off))
     for mi, name in enumerate(MODALITIES):
         if name not in use:
             continue
-        ll = modality_loglik(spec, name, sessions.embeddings[mi], sessions.offsets[name])
+        x, b = sessions.embeddings[mi], sessions.offsets[name]
+        ll = modality_loglik(spec, name, x, b)
+        if off:  # off task: every level shows a random state, [N, T, C, L, 2]
+            ll = np.stack([ll, modality_loglik(spec, name, x, b, off_task=True)], axis=-1)
         if sessions.quality is not None:
-            ll = ll + quality_loglik(spec, name, sessions.quality[:, :, mi])[:, :, None, :]
-        ll = ll * sessions.mask[:, :, mi, None, None]
-        shape = [n, t_max, c, 1, 1, 1]
+            q = quality_loglik(spec, name, sessions.quality[:, :, mi])[:, :, None, :]
+            ll = ll + (q[..., None] if off else q)
+        ll = ll * sessions.mask[:, :, mi].reshape(n, t_max, *([1] * (ll.ndim - 2)))
+        shape = [n, t_max, c, 1, 1, 1, *off]
         shape[3 + mi] = levels[mi]
         obs = obs + ll.reshape(shape)
-    # the emission depends on the expressed state and the levels, not on the felt state
-    emission = obs.reshape(n, t_max, 1, -1)
-    emission = np.exp(emission - emission.max(axis=3, keepdims=True))
-    emission = np.broadcast_to(emission, (n, t_max, c, emission.shape[-1])).reshape(n, t_max, -1)
+    # the emission depends on the expressed state, the levels and the off-task indicator, not on the
+    # felt state: [N, T, E] here, broadcast over the felt state one step at a time
+    emission = obs.reshape(n, t_max, -1)
+    emission = np.exp(emission - emission.max(axis=2, keepdims=True))
     init, trans = _joint_transition(spec)
     post = np.empty((n, t_max, c))
     alpha = np.broadcast_to(init, (n, init.size))
     for step in range(t_max):
         prior = alpha if step == 0 else alpha @ trans
-        alpha = prior * emission[:, step]
+        alpha = (prior.reshape(n, c, -1) * emission[:, step, None, :]).reshape(n, -1)
         alpha = alpha / alpha.sum(axis=1, keepdims=True)
         post[:, step] = alpha.reshape(n, c, -1).sum(axis=2)
     return post

@@ -61,6 +61,14 @@ class Spec:
     modalities: tuple[ModalitySpec, ...]
     max_missing_rate: float
     max_modality_missing_rate: float
+    # off-task spells (optional `affect.off_task`; absent = none): a per-session on/off chain,
+    # independent of affect, during which every present modality shows unrelated content
+    off_task_start: float = 0.0  # P(a spell starts) at an on-task step
+    off_task_continue: float = 0.0  # P(a spell goes on) at the next step
+
+    @property
+    def has_off_task(self) -> bool:
+        return "off_task" in self.raw.get("affect", {})
 
     @property
     def num_classes(self) -> int:
@@ -109,6 +117,17 @@ def _masked_as(m: np.ndarray, k: int) -> np.ndarray:
     if np.any(np.diag(m) != 0):
         raise SpecError("affect.display.masked_as must have a zero diagonal (masking shows another state)")
     return m
+
+
+def _off_task(affect: dict) -> dict:
+    if "off_task" not in affect:
+        return {}
+    o = affect["off_task"]
+    start = _probability("affect.off_task.start", o["start"])
+    cont = _probability("affect.off_task.continue", o["continue"])
+    if cont >= 1.0:
+        raise SpecError("affect.off_task.continue must be below 1 (spells must end)")
+    return {"off_task_start": start, "off_task_continue": cont}
 
 
 def parse(raw: dict, fingerprint: str | None = None) -> Spec:
@@ -175,6 +194,7 @@ def parse(raw: dict, fingerprint: str | None = None) -> Spec:
             modalities=tuple(mods),
             max_missing_rate=float(raw["missing"]["max_rate"]),
             max_modality_missing_rate=float(raw["missing"]["max_modality_rate"]),
+            **_off_task(affect),
         )
     except KeyError as e:
         raise SpecError(f"spec is missing the key {e}") from None
@@ -219,3 +239,11 @@ def stationary(transition: np.ndarray) -> np.ndarray:
     vals, vecs = np.linalg.eig(transition.T)
     v = np.real(vecs[:, np.argmin(np.abs(vals - 1.0))])
     return v / v.sum()
+
+
+def off_task_chain(spec: "Spec") -> tuple[np.ndarray, np.ndarray]:
+    """Initial (stationary) distribution and transition matrix of the off-task chain, index 0 = on
+    task, 1 = off task. Without off-task spells: always on task."""
+    s, q = spec.off_task_start, spec.off_task_continue
+    rate = s / (s + 1.0 - q)
+    return np.array([1.0 - rate, rate]), np.array([[1.0 - s, s], [1.0 - q, q]])

@@ -124,6 +124,18 @@ MODALITIES = {
     },
 }
 
+# Off-task spells (a benchmark VARIANT, not in the shipped spec.json; written by
+# `make-spec --off-task --out benchmark/spec_offtask.json`). Baker, Corbett, Koedinger & Wagner (2004,
+# "Off-task behavior in the cognitive tutor classroom", CHI 2004) observed learners off task in about
+# 10-20 % of observations (talking to a neighbour, looking at a phone, typing elsewhere). During a spell
+# every present modality shows content unrelated to the learner's affect (each one a uniformly random
+# state's pattern at its own noise level), while the label stays the felt state. The chain is independent
+# of affect; the quality scores keep following each modality's own level (producers cannot see it).
+# A cross-modal, shared hidden state: the one thing in this variant that makes per-step evidence
+# non-additive over modalities.
+OFF_TASK = {"start": 0.02, "continue": 0.85}  # mean spell 6.7 steps (13 s), 11.8 % of steps off task
+OFF_TASK_MASK_START = MASK_START  # the variant's masking start rate (recalibrated if the oracle drops too far)
+
 SEED = 20251008
 
 
@@ -155,7 +167,9 @@ def _class_means(rng: np.random.Generator, separation: float, look_alike: tuple[
     return means
 
 
-def build() -> dict:
+def build(off_task: dict | None = None, mask_start: float = MASK_START) -> dict:
+    """The design as a spec dict; `off_task` ({"start", "continue"}) adds off-task spells (absent in
+    the shipped spec), `mask_start` overrides the masking episodes' start rate (a variant's recalibration)."""
     rng = np.random.default_rng(SEED)
     mods = {}
     for name, p in MODALITIES.items():
@@ -185,7 +199,8 @@ def build() -> dict:
         "affect": {
             "initial": [INITIAL[c] for c in CLASSES],
             "transition": _transition(),
-            "display": {"mask_start": MASK_START, "mask_continue": MASK_CONTINUE, "masked_as": _masked_as()},
+            "display": {"mask_start": mask_start, "mask_continue": MASK_CONTINUE, "masked_as": _masked_as()},
+            **({"off_task": dict(off_task)} if off_task is not None else {}),
             "sources": [
                 "D'Mello & Graesser 2012, Dynamics of affective states during complex learning, Learning and Instruction 22:145-157",
                 "Baker, D'Mello, Rodrigo & Graesser 2010, Better to be frustrated than bored, IJHCS 68:223-241",
@@ -203,8 +218,8 @@ def _dumps(raw: dict) -> str:
     return re.sub(r"\[\s*(-?[0-9.e+-]+(?:,\s*-?[0-9.e+-]+)*)\s*\]", lambda m: "[" + re.sub(r"\s+", " ", m.group(1)) + "]", text)
 
 
-def write(path: Path = DEFAULT_SPEC_PATH) -> Path:
-    raw = build()
+def write(path: Path = DEFAULT_SPEC_PATH, off_task: dict | None = None, mask_start: float = MASK_START) -> Path:
+    raw = build(off_task, mask_start)
     parse(raw)  # refuse to write an inconsistent spec
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(_dumps(raw) + "\n", encoding="utf-8")
