@@ -93,6 +93,12 @@ public final class BenchmarkSpec implements Serializable {
         sessionMin = root.get("session_steps").get("min").asInt();
         sessionMax = root.get("session_steps").get("max").asInt();
         JsonNode affect = root.get("affect");
+        if (affect.has("off_task")) {
+            // a probe variant of the Python generator (model/README.md, "Probe: off-task spells"): sampling
+            // without it would silently be another process than the spec describes
+            throw new IllegalArgumentException("affect.off_task (off-task spells) is not supported by the job's "
+                    + "synthetic source; use model/benchmark/spec.json");
+        }
         initial = vector(affect.get("initial"));
         transition = matrix(affect.get("transition"));
         JsonNode display = affect.get("display");

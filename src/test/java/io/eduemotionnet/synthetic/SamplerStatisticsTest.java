@@ -131,6 +131,14 @@ class SamplerStatisticsTest {
     }
 
     @Test
+    void aSpecWithFeaturesTheSamplerLacksIsRefused() {
+        byte[] variant = ResourceLoader.read("model/benchmark/spec_offtask.json", "spec");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> BenchmarkSpec.parse(variant))
+                .isInstanceOf(io.eduemotionnet.config.ConfigException.class)
+                .hasMessageContaining("edu.synthetic.spec").hasMessageContaining("affect.off_task");
+    }
+
+    @Test
     void javaSamplerMatchesThePythonGeneratorStatistically() throws Exception {
         JsonNode ref = new ObjectMapper().readTree(Files.readAllBytes(Path.of("model/benchmark/reference_stats.json")));
         BenchmarkSpec spec = BenchmarkSpec.parse(ResourceLoader.read("model/benchmark/spec.json", "spec"));
