@@ -100,8 +100,8 @@ final class LocalSummary {
         System.out.println("Summary");
         System.out.printf("  learners          %,d%n", learners.size());
         if (count > 0) {
-            System.out.printf("  steps             %,d learner-steps scored, over %,d steps of %.0f s of event time%n",
-                    count, (lastStep - firstStep) / model.stepMillis + 1, model.stepMillis / 1000.0);
+            System.out.printf("  steps             %,d time steps of %.0f s (event time), one prediction per learner active in each%n",
+                    (lastStep - firstStep) / model.stepMillis + 1, model.stepMillis / 1000.0);
         }
         System.out.printf("  predictions       %,d (%,d of them steps without any input, scored from the carried state)%n", count, gapSteps);
         System.out.printf("  dead letters      %,d %s%n", others.get(0).count.get(), reasons);
