@@ -78,12 +78,23 @@ public final class SyntheticStream implements Serializable {
         return new LearnerSimulator(spec, seed, learner, missingRate, sessionsPerLearner);
     }
 
+    // ids are built for every event: String.format's parsing cost more than the rest of the record
     public static String learnerId(int learner) {
-        return String.format("synthetic-%06d", learner);
+        return padded(new StringBuilder(17).append("synthetic-"), learner, 6).toString();
     }
 
     public static String sessionId(int learner, int session) {
-        return String.format("synthetic-%06d-s%03d", learner, session);
+        StringBuilder sb = padded(new StringBuilder(22).append("synthetic-"), learner, 6).append("-s");
+        return padded(sb, session, 3).toString();
+    }
+
+    /** {@code value} in decimal, zero-padded to {@code width} digits (as %0{width}d). */
+    static StringBuilder padded(StringBuilder sb, int value, int width) {
+        String digits = Integer.toString(value);
+        for (int i = digits.length(); i < width; i++) {
+            sb.append('0');
+        }
+        return sb.append(digits);
     }
 
     /** Parses a synthetic learner id back to its index, or -1. */
