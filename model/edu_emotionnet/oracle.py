@@ -29,17 +29,16 @@ from .generator import Sessions
 from .spec import MODALITIES, Spec, display_transition, off_task_chain
 
 
-def _log_mean_over_states(ll: np.ndarray) -> np.ndarray:
-    """log of the mean over the shown state (axis -1) of exp(ll), kept broadcastable over it."""
-    top = ll.max(axis=-1, keepdims=True)
-    return np.log(np.exp(ll - top).mean(axis=-1, keepdims=True)) + top
+def _log_mean_over_states(ll: np.ndarray, axis: int = -1) -> np.ndarray:
+    """log of the mean over the shown state (`axis`) of exp(ll), broadcast back over that axis: the
+    likelihood when the shown state is uniformly random, whatever the expressed one."""
+    top = ll.max(axis=axis, keepdims=True)
+    mixed = np.log(np.exp(ll - top).mean(axis=axis, keepdims=True)) + top
+    return np.broadcast_to(mixed, ll.shape)
 
 
-def modality_loglik(spec: Spec, name: str, x: np.ndarray, offsets: np.ndarray, off_task: bool = False) -> np.ndarray:
-    """log N(x | expressed e, level l) up to a constant shared by all (e, l): shape [N, T, classes, levels].
-
-    off_task=True: the likelihood during an off-task spell, where the shown state is uniformly
-    random at every level (the interference form, at each level's own noise): constant over e."""
+def modality_loglik(spec: Spec, name: str, x: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """log N(x | expressed e, level l) up to a constant shared by all (e, l): shape [N, T, classes, levels]."""
     m = spec.modality(name)
     p = m.projection
     g = p.T @ p  # [k, k]
@@ -60,8 +59,8 @@ def modality_loglik(spec: Spec, name: str, x: np.ndarray, offsets: np.ndarray, o
         quad = (r_norm - np.einsum("ntck,kj,ntcj->ntc", pr, m_inv, pr)) / v
         logdet = m.dim * np.log(v) + np.linalg.slogdet(eye + (s2 / v) * g)[1]
         out[..., li] = -0.5 * (quad + logdet)
-        if m.level_interference[li] or off_task:  # the shown state is uniform, whatever the expressed one
-            out[..., li] = np.broadcast_to(_log_mean_over_states(out[..., li]), out[..., li].shape)
+        if m.level_interference[li]:  # the shown state is uniform, whatever the expressed one
+            out[..., li] = _log_mean_over_states(out[..., li])
     return out
 
 
@@ -108,10 +107,9 @@ def filter_posteriors(spec: Spec, sessions: Sessions, use: tuple[str, ...] = MOD
     for mi, name in enumerate(MODALITIES):
         if name not in use:
             continue
-        x, b = sessions.embeddings[mi], sessions.offsets[name]
-        ll = modality_loglik(spec, name, x, b)
-        if off:  # off task: every level shows a random state, [N, T, C, L, 2]
-            ll = np.stack([ll, modality_loglik(spec, name, x, b, off_task=True)], axis=-1)
+        ll = modality_loglik(spec, name, sessions.embeddings[mi], sessions.offsets[name])
+        if off:  # off task: every level shows a random state (the mean over shown states), [N, T, C, L, 2]
+            ll = np.stack([ll, _log_mean_over_states(ll, axis=2)], axis=-1)
         if sessions.quality is not None:
             q = quality_loglik(spec, name, sessions.quality[:, :, mi])[:, :, None, :]
             ll = ll + (q[..., None] if off else q)
