@@ -11,7 +11,7 @@ import io.eduemotionnet.avro.LateEvent;
 import io.eduemotionnet.avro.Prediction;
 import io.eduemotionnet.config.JobConfig;
 import io.eduemotionnet.inference.EmotionInferenceOperator;
-import io.eduemotionnet.inference.ModelInfo;
+import io.eduemotionnet.model.ModelInfo;
 import io.eduemotionnet.ingest.DeadLetterRecord;
 import io.eduemotionnet.ingest.EmbeddingEvent;
 import io.eduemotionnet.ingest.EventWatermarks;
@@ -76,7 +76,7 @@ public final class EmotionPipeline {
         DataStream<LateEvent> late = steps.getSideOutput(OutputTags.LATE_EVENTS)
                 .union(predictions.getSideOutput(OutputTags.LATE_EVENTS))
                 .process(new LateEvents()).name("late-events").uid("late-events");
-        return new Outputs(predictions, late, events.getSideOutput(OutputTags.DEAD_LETTERS));
+        return new Outputs(predictions, late, events.getSideOutput(SplitInvalidRecords.DEAD_LETTERS));
     }
 
     /** Ingest: valid events on, dead letters to their side output. */

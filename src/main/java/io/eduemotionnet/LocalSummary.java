@@ -2,7 +2,7 @@ package io.eduemotionnet;
 
 import io.eduemotionnet.avro.Prediction;
 import io.eduemotionnet.config.JobConfig;
-import io.eduemotionnet.inference.ModelInfo;
+import io.eduemotionnet.model.ModelInfo;
 import io.eduemotionnet.ingest.DeadLetterRecord;
 import io.eduemotionnet.synthetic.SyntheticStream;
 import java.util.ArrayList;

@@ -1,5 +1,7 @@
 package io.eduemotionnet.inference;
 
+import io.eduemotionnet.model.ModelInfo;
+import io.eduemotionnet.model.OnnxEmotionModel;
 import io.eduemotionnet.align.AlignedStep;
 import io.eduemotionnet.avro.ConfidenceReport;
 import io.eduemotionnet.avro.DropoutReport;

@@ -1,5 +1,7 @@
 package io.eduemotionnet.inference;
 
+import io.eduemotionnet.model.ModelInfo;
+import io.eduemotionnet.model.OnnxEmotionModel;
 import org.apache.flink.api.common.typeinfo.TypeInfo;
 
 /**

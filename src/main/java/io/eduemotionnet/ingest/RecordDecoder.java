@@ -1,7 +1,7 @@
 package io.eduemotionnet.ingest;
 
 import io.eduemotionnet.avro.ModalityEvent;
-import io.eduemotionnet.inference.ModelInfo;
+import io.eduemotionnet.model.ModelInfo;
 import java.io.Serializable;
 import java.time.Clock;
 import java.util.Arrays;

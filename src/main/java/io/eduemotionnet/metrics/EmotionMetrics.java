@@ -1,7 +1,6 @@
 package io.eduemotionnet.metrics;
 
-import io.eduemotionnet.ingest.DeadLetterReason;
-import io.eduemotionnet.inference.ModelInfo;
+import io.eduemotionnet.model.ModelInfo;
 import java.util.List;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
@@ -16,8 +15,6 @@ import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 public final class EmotionMetrics {
     private EmotionMetrics() {}
 
-    public static final String EVENTS = "eduEventsReceived";
-    public static final String DEAD_LETTERS = "eduDeadLetters";
     public static final String LATE_EVENTS = "eduLateEvents";
     public static final String STEPS_SCORED = "eduStepsScored";
     public static final String MODALITY_MISSING = "eduModalityMissingSteps";
@@ -60,15 +57,6 @@ public final class EmotionMetrics {
         Counter[] out = new Counter[classes.size()];
         for (int c = 0; c < out.length; c++) {
             out[c] = group.addGroup("class", classes.get(c)).counter(PREDICTIONS);
-        }
-        return out;
-    }
-
-    public static Counter[] deadLetters(MetricGroup group) {
-        DeadLetterReason[] reasons = DeadLetterReason.values();
-        Counter[] out = new Counter[reasons.length];
-        for (DeadLetterReason r : reasons) {
-            out[r.ordinal()] = group.addGroup("reason", r.name()).counter(DEAD_LETTERS);
         }
         return out;
     }

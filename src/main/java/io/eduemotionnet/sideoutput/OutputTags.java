@@ -1,7 +1,6 @@
 package io.eduemotionnet.sideoutput;
 
 import io.eduemotionnet.align.AlignedStep;
-import io.eduemotionnet.ingest.DeadLetterRecord;
 import io.eduemotionnet.ingest.EmbeddingEvent;
 import io.eduemotionnet.avro.ConfidenceReport;
 import io.eduemotionnet.avro.DropoutReport;
@@ -12,8 +11,6 @@ import org.apache.flink.util.OutputTag;
 public final class OutputTags {
     private OutputTags() {}
 
-    public static final OutputTag<DeadLetterRecord> DEAD_LETTERS =
-            new OutputTag<>("dead-letters", TypeInformation.of(DeadLetterRecord.class));
     public static final OutputTag<EmbeddingEvent> LATE_EVENTS =
             new OutputTag<>("late-events", TypeInformation.of(EmbeddingEvent.class));
     public static final OutputTag<DropoutReport> DROPOUT =

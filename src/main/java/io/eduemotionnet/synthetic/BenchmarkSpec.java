@@ -1,5 +1,6 @@
 package io.eduemotionnet.synthetic;
 
+import io.eduemotionnet.model.ModelInfo;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.eduemotionnet.config.ConfigException;
@@ -16,7 +17,7 @@ import java.util.List;
  */
 public final class BenchmarkSpec implements Serializable {
     private static final long serialVersionUID = 1L;
-    static final String[] MODALITIES = {"audio", "visual", "text"};
+    static final String[] MODALITIES = ModelInfo.MODALITIES.toArray(new String[0]);
 
     public final String fingerprint;
     public final List<String> classes;

@@ -1,5 +1,7 @@
 package io.eduemotionnet.inference;
 
+import io.eduemotionnet.model.ModelInfo;
+import io.eduemotionnet.model.OnnxEmotionModel;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.eduemotionnet.align.AlignedStep;

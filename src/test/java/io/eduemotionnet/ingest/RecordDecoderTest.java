@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.eduemotionnet.avro.Modality;
 import io.eduemotionnet.avro.ModalityEvent;
-import io.eduemotionnet.inference.ModelInfo;
-import io.eduemotionnet.inference.OnnxEmotionModel;
+import io.eduemotionnet.model.ModelInfo;
+import io.eduemotionnet.model.OnnxEmotionModel;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.eduemotionnet.avro.LateEvent;
 import io.eduemotionnet.avro.Modality;
 import io.eduemotionnet.avro.ModalityEvent;
-import io.eduemotionnet.inference.OnnxEmotionModel;
+import io.eduemotionnet.model.OnnxEmotionModel;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.nio.ByteBuffer;

@@ -1,18 +1,21 @@
 package io.eduemotionnet.monitoring;
 
+import io.eduemotionnet.ingest.IngestMetrics;
 import io.eduemotionnet.metrics.EmotionMetrics;
+import java.util.List;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.util.Set;
 import java.util.TreeSet;
 
-/** The job's own metric names, as EmotionMetrics declares them (eduEventsReceived, ...). */
+/** The job's own metric names, as the stages' metric classes declare them (eduEventsReceived, ...). */
 final class JobMetrics {
     private JobMetrics() {}
 
     static Set<String> declaredNames() {
         Set<String> names = new TreeSet<>();
-        for (Field f : EmotionMetrics.class.getFields()) {
+        for (Class<?> stage : List.of(IngestMetrics.class, EmotionMetrics.class)) {
+        for (Field f : stage.getFields()) {
             if (Modifier.isStatic(f.getModifiers()) && f.getType() == String.class) {
                 try {
                     names.add((String) f.get(null));
@@ -20,6 +23,7 @@ final class JobMetrics {
                     throw new IllegalStateException(e);
                 }
             }
+        }
         }
         return names;
     }

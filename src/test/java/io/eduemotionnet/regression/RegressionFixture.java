@@ -112,7 +112,7 @@ public final class RegressionFixture {
     /** Runs the job's pipeline (EmotionPipeline.build) over the inputs at parallelism 1 and collects its outputs. */
     public static Outputs run(List<Input> inputs, String[] args) throws Exception {
         JobConfig cfg = JobConfig.from(JobConfig.merge(new Configuration(), args));
-        io.eduemotionnet.inference.ModelInfo model = io.eduemotionnet.inference.OnnxEmotionModel.inspect(cfg.modelPath);
+        io.eduemotionnet.model.ModelInfo model = io.eduemotionnet.model.OnnxEmotionModel.inspect(cfg.modelPath);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(1);
         DataStream<IngestResult> decoded = env.fromData(inputs, TypeInformation.of(Input.class))

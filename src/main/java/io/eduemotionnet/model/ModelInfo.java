@@ -1,4 +1,4 @@
-package io.eduemotionnet.inference;
+package io.eduemotionnet.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

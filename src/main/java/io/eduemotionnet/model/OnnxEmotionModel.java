@@ -1,4 +1,4 @@
-package io.eduemotionnet.inference;
+package io.eduemotionnet.model;
 
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxTensor;
@@ -27,7 +27,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class OnnxEmotionModel implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(OnnxEmotionModel.class);
-    private static final String[] EMBEDDING_INPUTS = {"audio", "visual", "text"};
 
     public final ModelInfo info;
     private final OrtEnvironment env;
@@ -113,8 +112,8 @@ public final class OnnxEmotionModel implements AutoCloseable {
         Map<String, NodeInfo> inputs = session.getInputInfo();
         Map<String, NodeInfo> outputs = session.getOutputInfo();
         Map<String, Long> expectedIn = new LinkedHashMap<>();
-        for (int m = 0; m < EMBEDDING_INPUTS.length; m++) {
-            expectedIn.put(EMBEDDING_INPUTS[m], (long) info.dims[m]);
+        for (int m = 0; m < ModelInfo.MODALITIES.size(); m++) {
+            expectedIn.put(ModelInfo.MODALITIES.get(m), (long) info.dims[m]);
         }
         expectedIn.put("mask", (long) ModelInfo.MODALITIES.size());
         expectedIn.put("quality", (long) ModelInfo.MODALITIES.size());
@@ -156,8 +155,8 @@ public final class OnnxEmotionModel implements AutoCloseable {
         Map<String, OnnxTensor> inputs = new HashMap<>(8);
         Map<String, OnnxTensor> outputs = new HashMap<>(4);
         try {
-            for (int m = 0; m < EMBEDDING_INPUTS.length; m++) {
-                inputs.put(EMBEDDING_INPUTS[m], tensor(batch.embeddings[m], n, info.dims[m]));
+            for (int m = 0; m < ModelInfo.MODALITIES.size(); m++) {
+                inputs.put(ModelInfo.MODALITIES.get(m), tensor(batch.embeddings[m], n, info.dims[m]));
             }
             inputs.put("mask", tensor(batch.mask, n, ModelInfo.MODALITIES.size()));
             inputs.put("quality", tensor(batch.quality, n, ModelInfo.MODALITIES.size()));

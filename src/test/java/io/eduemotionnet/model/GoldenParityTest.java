@@ -1,4 +1,4 @@
-package io.eduemotionnet.inference;
+package io.eduemotionnet.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
