@@ -1,16 +1,14 @@
 package io.eduemotionnet;
 
-import io.eduemotionnet.align.AlignedStep;
-import io.eduemotionnet.align.LateEvents;
-import io.eduemotionnet.align.ModalityPooling;
-import io.eduemotionnet.align.StepAssembler;
+import io.eduemotionnet.learner.AlignedStep;
+import io.eduemotionnet.learner.LearnerOperator;
+import io.eduemotionnet.learner.LearnerOutputs;
 import io.eduemotionnet.avro.ConfidenceReport;
 import io.eduemotionnet.avro.DeadLetter;
 import io.eduemotionnet.avro.DropoutReport;
 import io.eduemotionnet.avro.LateEvent;
 import io.eduemotionnet.avro.Prediction;
 import io.eduemotionnet.config.JobConfig;
-import io.eduemotionnet.inference.EmotionInferenceOperator;
 import io.eduemotionnet.model.ModelInfo;
 import io.eduemotionnet.ingest.DeadLetterRecord;
 import io.eduemotionnet.ingest.EmbeddingEvent;
@@ -19,7 +17,8 @@ import io.eduemotionnet.ingest.IngestResult;
 import io.eduemotionnet.ingest.KafkaEventDeserializer;
 import io.eduemotionnet.ingest.RecordDecoder;
 import io.eduemotionnet.ingest.SplitInvalidRecords;
-import io.eduemotionnet.sideoutput.OutputTags;
+import io.eduemotionnet.privacy.ErasureOrder;
+import io.eduemotionnet.privacy.LearnerInput;
 import io.eduemotionnet.sink.AvroRecords;
 import io.eduemotionnet.sink.KafkaOutputs;
 import io.eduemotionnet.sink.TrainingFormatEncoder;
@@ -36,13 +35,12 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.filesystem.OutputFileConfig;
-import org.apache.flink.streaming.api.windowing.assigners.TumblingEventTimeWindows;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /**
- * The job's wiring, stage by stage: ingest (decode, validate, watermark) -> align (per-learner
- * event-time step windows) -> state and inference (TFL operator, batched ONNX) -> outputs. Sources
- * and sinks are attached separately, so tests can feed their own records and collect every output.
+ * The job's wiring, stage by stage: ingest (decode, validate, watermark) -> the learner operator (one
+ * keyBy: open steps, carried state, batched ONNX) -> outputs. Sources and sinks are attached separately,
+ * so tests and benchmarks feed their own records and collect every output.
  */
 public final class EmotionPipeline {
     private EmotionPipeline() {}
@@ -55,28 +53,26 @@ public final class EmotionPipeline {
         public final DataStream<LateEvent> lateEvents;
         public final DataStream<DeadLetterRecord> deadLetters;
         public final DataStream<AlignedStep> alignedSteps;
+        /** Erasure orders the learner operator carried out (with what it deleted). */
+        public final DataStream<ErasureOrder> erasures;
 
-        Outputs(SingleOutputStreamOperator<Prediction> predictions, DataStream<LateEvent> lateEvents,
-                DataStream<DeadLetterRecord> deadLetters) {
+        public Outputs(SingleOutputStreamOperator<Prediction> predictions, DataStream<DeadLetterRecord> deadLetters) {
             this.predictions = predictions;
-            this.dropout = predictions.getSideOutput(OutputTags.DROPOUT);
-            this.confidence = predictions.getSideOutput(OutputTags.CONFIDENCE);
-            this.alignedSteps = predictions.getSideOutput(OutputTags.ALIGNED_STEPS);
-            this.lateEvents = lateEvents;
+            this.dropout = predictions.getSideOutput(LearnerOutputs.DROPOUT);
+            this.confidence = predictions.getSideOutput(LearnerOutputs.CONFIDENCE);
+            this.alignedSteps = predictions.getSideOutput(LearnerOutputs.ALIGNED_STEPS);
+            this.lateEvents = predictions.getSideOutput(LearnerOutputs.LATE_EVENTS);
+            this.erasures = predictions.getSideOutput(LearnerOutputs.ERASURES);
             this.deadLetters = deadLetters;
         }
     }
 
-    /** Ingest -> align -> inference, from decoded records with timestamps and watermarks. */
+    /** Ingest -> learner operator, from decoded records with timestamps and watermarks (no consent gate). */
     public static Outputs build(DataStream<IngestResult> decoded, JobConfig cfg, ModelInfo model) {
         SingleOutputStreamOperator<EmbeddingEvent> events = validate(decoded);
-        SingleOutputStreamOperator<AlignedStep> steps = align(events, cfg, model);
-        SingleOutputStreamOperator<Prediction> predictions = infer(steps, cfg, model);
-        // late: events the windows found late, and steps that came after their slot was scored
-        DataStream<LateEvent> late = steps.getSideOutput(OutputTags.LATE_EVENTS)
-                .union(predictions.getSideOutput(OutputTags.LATE_EVENTS))
-                .process(new LateEvents()).name("late-events").uid("late-events");
-        return new Outputs(predictions, late, events.getSideOutput(SplitInvalidRecords.DEAD_LETTERS));
+        DataStream<LearnerInput> inputs = events.map(LearnerInput::of).returns(LearnerInput.class)
+                .name("learner-input").uid("learner-input");
+        return new Outputs(learn(inputs, cfg, model), events.getSideOutput(SplitInvalidRecords.DEAD_LETTERS));
     }
 
     /** Ingest: valid events on, dead letters to their side output. */
@@ -84,23 +80,16 @@ public final class EmotionPipeline {
         return decoded.process(new SplitInvalidRecords()).name("split-invalid-records").uid("split-invalid-records");
     }
 
-    /** Align: per learner, event-time windows of the model's step length pool each modality. */
-    public static SingleOutputStreamOperator<AlignedStep> align(DataStream<EmbeddingEvent> events, JobConfig cfg, ModelInfo model) {
-        return events
-                .keyBy(e -> e.learnerId)
-                .window(TumblingEventTimeWindows.of(model.step()))
-                .allowedLateness(cfg.allowedLateness)
-                .sideOutputLateData(OutputTags.LATE_EVENTS)
-                .aggregate(new ModalityPooling(), new StepAssembler())
-                .name("align-steps").uid("align-steps");
-    }
-
-    /** State and inference: the TFL operator, batched across learners at each watermark. */
-    public static SingleOutputStreamOperator<Prediction> infer(DataStream<AlignedStep> steps, JobConfig cfg, ModelInfo model) {
-        return steps
-                .keyBy(s -> s.learnerId)
-                .transform("tfl-inference", TypeInformation.of(Prediction.class), new EmotionInferenceOperator(cfg, model))
-                .uid("tfl-inference");
+    /**
+     * The learner operator, keyed by learner: events to predictions and the side outputs, erasure orders
+     * carried out. (Named tfl-inference as the scoring stage before it, so dashboards keep their operator
+     * names; a new uid: state of the separate align and inference operators is not restored into it.)
+     */
+    public static SingleOutputStreamOperator<Prediction> learn(DataStream<LearnerInput> inputs, JobConfig cfg, ModelInfo model) {
+        return inputs
+                .keyBy(LearnerInput::learnerId)
+                .transform("tfl-inference", TypeInformation.of(Prediction.class), new LearnerOperator(cfg, model))
+                .uid("learner-operator");
     }
 
     public static RecordDecoder decoder(JobConfig cfg, ModelInfo model) {

@@ -1,6 +1,6 @@
 package io.eduemotionnet.sink;
 
-import io.eduemotionnet.align.AlignedStep;
+import io.eduemotionnet.learner.AlignedStep;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;

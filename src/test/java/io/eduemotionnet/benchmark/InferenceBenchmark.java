@@ -3,10 +3,12 @@ package io.eduemotionnet.benchmark;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.eduemotionnet.EmotionPipeline;
-import io.eduemotionnet.align.AlignedStep;
 import io.eduemotionnet.avro.Prediction;
 import io.eduemotionnet.config.JobConfig;
-import io.eduemotionnet.inference.EmotionInferenceOperator;
+import io.eduemotionnet.learner.LearnerOperator;
+import io.eduemotionnet.learner.LearnerOutputs;
+import io.eduemotionnet.ingest.EmbeddingEvent;
+import io.eduemotionnet.privacy.LearnerInput;
 import io.eduemotionnet.model.ModelInfo;
 import io.eduemotionnet.model.OnnxEmotionModel;
 import io.eduemotionnet.synthetic.LearnerSimulator;
@@ -175,10 +177,10 @@ public final class InferenceBenchmark {
 
     /** Bytes of one learner's state value as Flink serializes it into RocksDB (before compression). */
     static int serializedSize(ModelInfo info) throws Exception {
-        io.eduemotionnet.inference.LearnerState state = new io.eduemotionnet.inference.LearnerState();
+        io.eduemotionnet.learner.LearnerState state = new io.eduemotionnet.learner.LearnerState();
         state.sessionId = "synthetic-000001-s000";
         state.modelState = new float[info.stateSize];
-        var serializer = org.apache.flink.api.common.typeinfo.TypeInformation.of(io.eduemotionnet.inference.LearnerState.class)
+        var serializer = org.apache.flink.api.common.typeinfo.TypeInformation.of(io.eduemotionnet.learner.LearnerState.class)
                 .createSerializer(new org.apache.flink.api.common.serialization.SerializerConfigImpl());
         var out = new org.apache.flink.core.memory.DataOutputSerializer(8192);
         serializer.serialize(state, out);
@@ -230,13 +232,13 @@ public final class InferenceBenchmark {
         for (int i = 0; i < learners; i++) {
             ids[i] = SyntheticStream.learnerId(i);
         }
-        EmotionInferenceOperator op = new EmotionInferenceOperator(cfg, info);
+        LearnerOperator op = new LearnerOperator(cfg, info);
         long predictions = 0;
         long start = 0;
         long cpuStart = 0;
         java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-        try (KeyedOneInputStreamOperatorTestHarness<String, AlignedStep, Prediction> h =
-                     new KeyedOneInputStreamOperatorTestHarness<>(op, s -> s.learnerId, Types.STRING)) {
+        try (KeyedOneInputStreamOperatorTestHarness<String, LearnerInput, Prediction> h =
+                     new KeyedOneInputStreamOperatorTestHarness<>(op, LearnerInput::learnerId, Types.STRING)) {
             h.setStateBackend(rocksDb());
             h.open();
             for (int t = 0; t < WARM_UP_STEPS + steps; t++) {
@@ -246,18 +248,13 @@ public final class InferenceBenchmark {
                     cpuStart = threads.getCurrentThreadCpuTime();
                 }
                 for (int i = 0; i < learners; i++) {
-                    AlignedStep step = AlignedStep.empty(ids[i], "s", t * info.stepMillis, (t + 1) * info.stepMillis);
                     int pick = (i * 31 + t) % inputs.length;
-                    for (int m = 0; m < 3; m++) {
-                        step.setEmbedding(m, inputs[pick][m]);
-                        step.meanQuality[m] = inputs[pick][m] == null ? Float.NaN : quality[pick][m];
-                    }
-                    h.processElement(step, step.stepEnd - 1);
+                    feed(h, ids[i], t * info.stepMillis, inputs[pick], quality[pick]);
                 }
                 h.processWatermark((t + 1) * info.stepMillis - 1);
                 predictions += h.getOutput().stream().filter(o -> o instanceof org.apache.flink.streaming.runtime.streamrecord.StreamRecord).count();
                 h.getOutput().clear();
-                for (var tag : List.of(io.eduemotionnet.sideoutput.OutputTags.CONFIDENCE, io.eduemotionnet.sideoutput.OutputTags.DROPOUT)) {
+                for (var tag : List.of(LearnerOutputs.CONFIDENCE, LearnerOutputs.DROPOUT)) {
                     if (h.getSideOutput(tag) != null) {
                         h.getSideOutput(tag).clear();
                     }
@@ -277,6 +274,17 @@ public final class InferenceBenchmark {
         // the operator's thread only: steadier than wall time when other processes share the cores
         r.put("thread_cpu_microseconds_per_prediction", round(cpuSeconds * 1e6 / predictions));
         return r;
+    }
+
+    /** One learner's step as one event per present modality (the pooled input itself: a mean of one). */
+    static void feed(KeyedOneInputStreamOperatorTestHarness<String, LearnerInput, Prediction> h, String learner, long stepStart,
+                     float[][] pooled, float[] quality) throws Exception {
+        for (int m = 0; m < 3; m++) {
+            if (pooled[m] != null) {
+                float q = quality == null ? Float.NaN : quality[m];
+                h.processElement(LearnerInput.of(new EmbeddingEvent(learner, "s", m, stepStart, pooled[m], q, 1)), stepStart);
+            }
+        }
     }
 
     /** ONNX Runtime alone on one thread: rows per second at a batch size. */
@@ -320,9 +328,9 @@ public final class InferenceBenchmark {
         JobConfig cfg = JobConfig.from(new Configuration());
         ModelInfo info = OnnxEmotionModel.inspect(cfg.modelPath);
         SyntheticStream stream = SyntheticStream.fromConfig(cfg, info.stepMillis, System.currentTimeMillis());
-        EmotionInferenceOperator op = new EmotionInferenceOperator(cfg, info);
-        try (KeyedOneInputStreamOperatorTestHarness<String, AlignedStep, Prediction> h =
-                     new KeyedOneInputStreamOperatorTestHarness<>(op, s -> s.learnerId, Types.STRING)) {
+        LearnerOperator op = new LearnerOperator(cfg, info);
+        try (KeyedOneInputStreamOperatorTestHarness<String, LearnerInput, Prediction> h =
+                     new KeyedOneInputStreamOperatorTestHarness<>(op, LearnerInput::learnerId, Types.STRING)) {
             h.setStateBackend(rocksDb());
             // a file-system checkpoint storage, as a cluster's (the in-memory one caps state at 5 MB)
             h.setCheckpointStorage(new org.apache.flink.runtime.state.storage.FileSystemCheckpointStorage(
@@ -335,16 +343,11 @@ public final class InferenceBenchmark {
             // K steps fill the carried history as in a running session
             for (int t = 0; t < STATE_STEPS; t++) {
                 for (int i = 0; i < learners; i++) {
-                    AlignedStep step = AlignedStep.empty(SyntheticStream.learnerId(i), "s", t * info.stepMillis, (t + 1) * info.stepMillis);
-                    float[][] in = firstStepInputs(stream, i, rng);
-                    for (int m = 0; m < 3; m++) {
-                        step.setEmbedding(m, in[m]);
-                    }
-                    h.processElement(step, step.stepEnd - 1);
+                    feed(h, SyntheticStream.learnerId(i), t * info.stepMillis, firstStepInputs(stream, i, rng), null);
                 }
                 h.processWatermark((t + 1) * info.stepMillis - 1);
                 h.getOutput().clear();
-                h.getSideOutput(io.eduemotionnet.sideoutput.OutputTags.CONFIDENCE).clear();
+                h.getSideOutput(LearnerOutputs.CONFIDENCE).clear();
             }
             OperatorSubtaskState full = h.snapshotWithLocalState(2, 2,
                     org.apache.flink.runtime.checkpoint.SavepointType.savepoint(org.apache.flink.core.execution.SavepointFormatType.CANONICAL))

@@ -1,7 +1,7 @@
 package io.eduemotionnet.monitoring;
 
 import io.eduemotionnet.ingest.IngestMetrics;
-import io.eduemotionnet.metrics.EmotionMetrics;
+import io.eduemotionnet.learner.LearnerMetrics;
 import java.util.List;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
@@ -14,7 +14,7 @@ final class JobMetrics {
 
     static Set<String> declaredNames() {
         Set<String> names = new TreeSet<>();
-        for (Class<?> stage : List.of(IngestMetrics.class, EmotionMetrics.class)) {
+        for (Class<?> stage : List.of(IngestMetrics.class, LearnerMetrics.class)) {
         for (Field f : stage.getFields()) {
             if (Modifier.isStatic(f.getModifiers()) && f.getType() == String.class) {
                 try {

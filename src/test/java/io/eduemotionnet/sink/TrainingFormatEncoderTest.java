@@ -2,7 +2,7 @@ package io.eduemotionnet.sink;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.eduemotionnet.align.AlignedStep;
+import io.eduemotionnet.learner.AlignedStep;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package io.eduemotionnet.inference;
+package io.eduemotionnet.learner;
 
 import java.lang.reflect.Type;
 import java.util.Map;

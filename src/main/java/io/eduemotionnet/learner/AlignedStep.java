@@ -1,4 +1,4 @@
-package io.eduemotionnet.align;
+package io.eduemotionnet.learner;
 
 /**
  * One learner's inputs for one time step: each modality's events in the step pooled to their mean

@@ -1,7 +1,6 @@
-package io.eduemotionnet.inference;
+package io.eduemotionnet.learner;
 
 import io.eduemotionnet.model.ModelInfo;
-import io.eduemotionnet.model.OnnxEmotionModel;
 import org.apache.flink.api.common.typeinfo.TypeInfo;
 
 /**
@@ -33,7 +32,7 @@ public class LearnerState {
 
     public LearnerState() {}
 
-    static LearnerState start(String sessionId, long stepStart) {
+    public static LearnerState start(String sessionId, long stepStart) {
         LearnerState s = new LearnerState();
         s.sessionId = sessionId;
         s.sessionStart = stepStart;

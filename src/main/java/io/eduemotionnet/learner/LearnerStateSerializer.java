@@ -1,7 +1,6 @@
-package io.eduemotionnet.inference;
+package io.eduemotionnet.learner;
 
 import io.eduemotionnet.model.ModelInfo;
-import io.eduemotionnet.model.OnnxEmotionModel;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
