@@ -8,17 +8,7 @@ import io.eduemotionnet.model.OnnxEmotionModel;
 import io.eduemotionnet.privacy.ErasureOrder;
 import io.eduemotionnet.privacy.LearnerInput;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
-import org.apache.flink.api.common.state.MapState;
-import org.apache.flink.api.common.state.MapStateDescriptor;
-import org.apache.flink.api.common.state.StateTtlConfig;
-import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.state.KeyedStateBackend;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
@@ -31,8 +21,6 @@ import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.api.operators.Triggerable;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The one keyed operator per learner, from valid events to predictions. Each event is pooled into the
@@ -54,8 +42,7 @@ import org.slf4j.LoggerFactory;
 public class LearnerOperator extends AbstractStreamOperator<Prediction>
         implements OneInputStreamOperator<LearnerInput, Prediction>, Triggerable<String, VoidNamespace> {
     private static final long serialVersionUID = 1L;
-    private static final Logger LOG = LoggerFactory.getLogger(LearnerOperator.class);
-    static final String OPEN_STEPS = "open-steps";
+    static final String OPEN_STEPS = LearnerStore.OPEN_STEPS;
 
     private final JobConfig config;
     private final ModelInfo info;
@@ -66,13 +53,11 @@ public class LearnerOperator extends AbstractStreamOperator<Prediction>
     private transient OnnxEmotionModel model;
     private transient BatchScorer scorer;
     private transient LearnerMetrics metrics;
-    private transient ValueState<LearnerState> learners;
-    /** Open steps as of the last checkpoint; the heap ({@link #open}) is authoritative. */
-    private transient MapState<Long, OpenStep> spilled;
+    private transient LearnerStore store;
+    /** The open steps; keyed state holds copies as of the last checkpoint. */
     private transient OpenSteps open;
     private transient InternalTimerService<VoidNamespace> timers;
     private transient long stateTtlMillis;
-    private transient boolean warnedIncompatible;
     private transient boolean[] opened;
 
     public LearnerOperator(JobConfig config, ModelInfo info) {
@@ -95,61 +80,21 @@ public class LearnerOperator extends AbstractStreamOperator<Prediction>
     }
 
     @Override
+    @SuppressWarnings("unchecked")
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
-        StateTtlConfig ttl = StateTtlConfig.newBuilder(config.stateTtl)
-                .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
-                .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
-                .build();
-        ValueStateDescriptor<LearnerState> learnerDesc = new ValueStateDescriptor<>("learner", TypeInformation.of(LearnerState.class));
-        learnerDesc.enableTimeToLive(ttl);
-        learners = context.getKeyedStateStore().getState(learnerDesc);
-        MapStateDescriptor<Long, OpenStep> openDesc = new MapStateDescriptor<>(OPEN_STEPS, Types.LONG, TypeInformation.of(OpenStep.class));
-        openDesc.enableTimeToLive(ttl);
-        spilled = context.getKeyedStateStore().getMapState(openDesc);
+        store = new LearnerStore(context.getKeyedStateStore(), this, config.stateTtl);
         stateTtlMillis = config.stateTtl.toMillis();
         open = new OpenSteps();
         if (context.isRestored()) {
-            loadSpilled();
+            store.loadSpilled((KeyedStateBackend<String>) (KeyedStateBackend<?>) getKeyedStateBackend(), open);
         }
     }
 
-    /** After a restore (also rescaled): the open steps spilled at the checkpoint, for this subtask's keys. */
-    @SuppressWarnings("unchecked")
-    private void loadSpilled() throws Exception {
-        List<String> keys;
-        try (Stream<String> stream = ((KeyedStateBackend<String>) (KeyedStateBackend<?>) getKeyedStateBackend())
-                .getKeys(OPEN_STEPS, VoidNamespace.INSTANCE)) {
-            keys = stream.distinct().collect(Collectors.toList());
-        }
-        for (String key : keys) {
-            setCurrentKey(key);
-            for (OpenStep step : spilled.values()) {
-                open.restored(key, step);
-            }
-        }
-    }
-
-    /** Spills the open steps keyed state does not hold yet: Flink snapshots keyed state after this. */
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
-        Object current = getCurrentKey();
-        Exception[] failure = new Exception[1];
-        open.forEachUnspilled((key, step) -> {
-            try {
-                setCurrentKey(key);
-                spilled.put(step.stepStart, step);
-            } catch (Exception e) {
-                failure[0] = e;
-            }
-        });
-        if (failure[0] != null) {
-            throw failure[0];
-        }
-        if (current != null) {
-            setCurrentKey(current);
-        }
+        store.spill(open);
     }
 
     private long closesAt(long stepStart) {
@@ -187,11 +132,11 @@ public class LearnerOperator extends AbstractStreamOperator<Prediction>
             openSteps++;
             deleteTimer(closesAt(s.stepStart), watermark, timersDeleted);
         }
-        spilled.clear();
-        LearnerState learner = learners.value();
+        store.deleteSpilled();
+        LearnerState learner = store.learner();
         if (learner != null) { // its continuation timer (the next step, scored from the carried state if empty)
             deleteTimer(closesAt(learner.lastStepStart + info.stepMillis), watermark, timersDeleted);
-            learners.clear();
+            store.deleteLearner();
         }
         order.addDeleted(ErasureOrder.Deleted.LEARNER_STATE, learner != null ? 1 : 0);
         order.addDeleted(ErasureOrder.Deleted.OPEN_STEPS, openSteps);
@@ -215,7 +160,7 @@ public class LearnerOperator extends AbstractStreamOperator<Prediction>
         }
         long stepStart = timer.getTimestamp() - lateness - info.stepMillis + 1;
         AlignedStep step = closeOpenStep(key, stepStart);
-        LearnerState learner = learners.value();
+        LearnerState learner = store.learner();
         if (step != null) {
             if (policy.alreadyScored(learner, step)) {
                 reportScoredStepLate(step, timer.getTimestamp());
@@ -228,7 +173,7 @@ public class LearnerOperator extends AbstractStreamOperator<Prediction>
             }
             if (policy.gapExhausted(learner)) {
                 // open steps of later slots are kept: each starts the learner afresh when it closes
-                learners.clear();
+                store.deleteLearner();
                 metrics.expirations.inc();
                 return;
             }
@@ -237,7 +182,7 @@ public class LearnerOperator extends AbstractStreamOperator<Prediction>
         boolean fresh = policy.startsAfresh(learner, step);
         if (fresh) {
             if (learner != null && !policy.compatible(learner)) {
-                warnIncompatible(learner);
+                policy.warnIncompatible(learner);
             }
             learner = LearnerState.start(step.sessionId, step.stepStart);
             metrics.sessionStarts.inc();
@@ -256,7 +201,7 @@ public class LearnerOperator extends AbstractStreamOperator<Prediction>
             return null;
         }
         if (s.inState) {
-            spilled.remove(stepStart);
+            store.forgetSpilled(stepStart);
         }
         long now = System.currentTimeMillis();
         return s.openedAt + stateTtlMillis <= now ? null : s.close(key, info.stepMillis, now);
@@ -266,7 +211,7 @@ public class LearnerOperator extends AbstractStreamOperator<Prediction>
     private LearnerState scoreGapBefore(String key, AlignedStep step, LearnerState learner) throws Exception {
         while (policy.gapBefore(learner, step)) {
             if (policy.gapExhausted(learner)) {
-                learners.clear();
+                store.deleteLearner();
                 metrics.expirations.inc();
                 return null;
             }
@@ -274,36 +219,20 @@ public class LearnerOperator extends AbstractStreamOperator<Prediction>
             scorer.add(key, AlignedStep.empty(key, learner.sessionId, gapStart, gapStart + info.stepMillis), learner, false);
             flush(); // the next step needs this one's state
             setCurrentKey(key);
-            learner = learners.value();
+            learner = store.learner();
         }
         return learner;
     }
 
     /**
      * A step whose slot was already scored (only after a restore that brought back both): the learner's
-     * timeline cannot be rewound, so its pooled inputs go to the late events, one record per modality
-     * marked with the number of events it pools.
+     * timeline cannot be rewound, so its pooled inputs go to the late events (counted as their events).
      */
     private void reportScoredStepLate(AlignedStep step, long timestamp) {
         metrics.stepsAfterScoring.inc();
-        for (int m = 0; m < 3; m++) {
-            if (step.present(m)) {
-                EmbeddingEvent pooled = new EmbeddingEvent(step.learnerId, step.sessionId, m, step.stepStart,
-                        step.embedding(m), step.meanQuality[m], 1);
-                int n = Math.max(1, step.counts[m]);
-                metrics.lateEvents.inc(n);
-                output.collect(LearnerOutputs.LATE_EVENTS,
-                        new StreamRecord<>(LearnerOutputs.lateEvent(pooled, timers.currentWatermark(), n), timestamp));
-            }
-        }
-    }
-
-    private void warnIncompatible(LearnerState learner) {
-        if (!warnedIncompatible) {
-            warnedIncompatible = true;
-            LOG.warn("restored learner state was written by another model ({} floats, model id {}; this model: {} floats, "
-                    + "id {}): such learners start afresh", learner.modelState == null ? 0 : learner.modelState.length,
-                    learner.modelId, info.stateSize, info.modelId);
+        for (var late : LearnerOutputs.pooledLateEvents(step, timers.currentWatermark())) {
+            metrics.lateEvents.inc(late.getPooledEvents());
+            output.collect(LearnerOutputs.LATE_EVENTS, new StreamRecord<>(late, timestamp));
         }
     }
 
@@ -345,7 +274,7 @@ public class LearnerOperator extends AbstractStreamOperator<Prediction>
             output.collect(LearnerOutputs.ALIGNED_STEPS, new StreamRecord<>(s.trainingRow, ts));
         }
         metrics.scored(s, row.step.closedAt > 0 ? Math.max(0, now - row.step.closedAt) : -1);
-        learners.update(row.learner);
+        store.update(row.learner);
         timers.registerEventTimeTimer(VoidNamespace.INSTANCE, closesAt(row.step.stepStart + info.stepMillis));
     }
 

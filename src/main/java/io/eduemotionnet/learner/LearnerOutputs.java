@@ -52,4 +52,17 @@ public final class LearnerOutputs {
                 .setPooledEvents(pooledEvents > 0 ? pooledEvents : null)
                 .build();
     }
+
+    /** A step's pooled inputs as late events: one per present modality, marked with its event count. */
+    static List<LateEvent> pooledLateEvents(AlignedStep step, long watermark) {
+        List<LateEvent> out = new ArrayList<>(3);
+        for (int m = 0; m < 3; m++) {
+            if (step.present(m)) {
+                EmbeddingEvent pooled = new EmbeddingEvent(step.learnerId, step.sessionId, m, step.stepStart,
+                        step.embedding(m), step.meanQuality[m], 1);
+                out.add(lateEvent(pooled, watermark, Math.max(1, step.counts[m])));
+            }
+        }
+        return out;
+    }
 }

@@ -2,6 +2,8 @@ package io.eduemotionnet.learner;
 
 import io.eduemotionnet.model.ModelInfo;
 import java.io.Serializable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The rules that decide, for one learner, whether a closed step continues the carried state, starts it
@@ -12,10 +14,12 @@ import java.io.Serializable;
  */
 final class SessionPolicy implements Serializable {
     private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(SessionPolicy.class);
     private final long stepMillis;
     private final int maxGapSteps;
     private final int stateSize;
     private final String modelId;
+    private transient boolean warned;
 
     SessionPolicy(ModelInfo info, int maxGapSteps) {
         this.stepMillis = info.stepMillis;
@@ -60,5 +64,15 @@ final class SessionPolicy implements Serializable {
      */
     boolean compatible(LearnerState learner) {
         return learner.modelState != null && learner.modelState.length == stateSize && modelId.equals(learner.modelId);
+    }
+
+    /** Logged once per subtask: restored state of another model (no learner ids: sizes and model ids only). */
+    void warnIncompatible(LearnerState learner) {
+        if (!warned) {
+            warned = true;
+            LOG.warn("restored learner state was written by another model ({} floats, model id {}; this model: {} floats, "
+                    + "id {}): such learners start afresh", learner.modelState == null ? 0 : learner.modelState.length,
+                    learner.modelId, stateSize, modelId);
+        }
     }
 }

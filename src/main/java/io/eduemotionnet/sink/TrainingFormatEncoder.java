@@ -1,9 +1,12 @@
 package io.eduemotionnet.sink;
 
 import io.eduemotionnet.learner.AlignedStep;
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.eduemotionnet.model.ModelInfo;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import org.apache.flink.api.common.serialization.Encoder;
 
 /**
@@ -23,59 +26,48 @@ public class TrainingFormatEncoder implements Encoder<AlignedStep> {
     private static final long serialVersionUID = 1L;
     /** Suffix of the part files: the model's reader reads *.jsonl (and *.json) files only. */
     public static final String SUFFIX = ".jsonl";
-    private static final String[] NAMES = {"audio", "visual", "text"};
+    /** Jackson's streaming writer: escapes every string (control characters too), writes floats as Java does. */
+    private static final JsonFactory JSON = JsonFactory.builder().build().disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
 
     @Override
     public void encode(AlignedStep step, OutputStream out) throws IOException {
-        StringBuilder sb = new StringBuilder(16_384);
-        sb.append("{\"learner_id\":");
-        quote(sb, step.learnerId);
-        sb.append(",\"session_id\":");
-        quote(sb, step.sessionId);
-        sb.append(",\"step\":").append(step.sessionStep);
-        sb.append(",\"step_start_ms\":").append(step.stepStart);
-        sb.append(",\"mask\":[");
-        for (int m = 0; m < 3; m++) {
-            sb.append(m == 0 ? "" : ",").append(step.present(m) ? 1 : 0);
-        }
-        sb.append(']');
-        for (int m = 0; m < 3; m++) {
-            sb.append(",\"").append(NAMES[m]).append("\":");
-            float[] v = step.embedding(m);
-            if (v == null) {
-                sb.append("null");
-            } else {
-                sb.append('[');
-                for (int i = 0; i < v.length; i++) {
-                    sb.append(i == 0 ? "" : ",").append(v[i]);
+        try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
+            g.writeStartObject();
+            g.writeStringField("learner_id", step.learnerId);
+            g.writeStringField("session_id", step.sessionId);
+            g.writeNumberField("step", step.sessionStep);
+            g.writeNumberField("step_start_ms", step.stepStart);
+            g.writeArrayFieldStart("mask");
+            for (int m = 0; m < 3; m++) {
+                g.writeNumber(step.present(m) ? 1 : 0);
+            }
+            g.writeEndArray();
+            for (int m = 0; m < 3; m++) {
+                g.writeFieldName(ModelInfo.MODALITIES.get(m));
+                float[] v = step.embedding(m);
+                if (v == null) {
+                    g.writeNull();
+                } else {
+                    g.writeStartArray();
+                    for (float x : v) {
+                        g.writeNumber(x);
+                    }
+                    g.writeEndArray();
                 }
-                sb.append(']');
             }
-        }
-        sb.append(",\"quality\":[");
-        for (int m = 0; m < 3; m++) {
-            float q = step.meanQuality[m];
-            sb.append(m == 0 ? "" : ",");
-            if (step.present(m) && !Float.isNaN(q)) {
-                sb.append(q);
-            } else {
-                sb.append("null");
+            g.writeArrayFieldStart("quality");
+            for (int m = 0; m < 3; m++) {
+                float q = step.meanQuality[m];
+                if (step.present(m) && !Float.isNaN(q)) {
+                    g.writeNumber(q);
+                } else {
+                    g.writeNull();
+                }
             }
+            g.writeEndArray();
+            g.writeNullField("label");
+            g.writeEndObject();
+            g.writeRaw('\n');
         }
-        sb.append(']');
-        sb.append(",\"label\":null}\n");
-        out.write(sb.toString().getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static void quote(StringBuilder sb, String s) {
-        sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char ch = s.charAt(i);
-            if (ch == '"' || ch == '\\') {
-                sb.append('\\');
-            }
-            sb.append(ch);
-        }
-        sb.append('"');
     }
 }

@@ -67,4 +67,26 @@ class TrainingFormatEncoderTest {
         // quality as reported (NaN: none)
         assertThat(result).isEqualTo("1 [4] [[1, 1, 0], [0, 1, 1], [0, 0, 0], [1, 0, 0]] [1, 1, -1, 1] -1.5e-06 3.0 [17.5, nan, nan]");
     }
+
+    /** Control characters, quotes, backslashes and non-ASCII in ids still give one valid JSON line each. */
+    @Test
+    void idsWithControlCharactersStayValidJson() throws Exception {
+        AlignedStep s = step(0, true, false, false);
+        s.learnerId = "learner\u0001\"quoted\"\\";
+        s.sessionId = "sess\n\t\u0000\u001fion\u2028é#0";
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        new TrainingFormatEncoder().encode(s, out);
+        new TrainingFormatEncoder().encode(step(1, false, true, false), out);
+        String text = out.toString(StandardCharsets.UTF_8);
+        String[] lines = text.split("\n");
+        assertThat(lines).hasSize(2);
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var first = json.readTree(lines[0]);
+        assertThat(first.get("learner_id").asText()).isEqualTo(s.learnerId);
+        assertThat(first.get("session_id").asText()).isEqualTo(s.sessionId);
+        assertThat(first.get("audio").get(0).floatValue()).isEqualTo(0.25f);
+        assertThat(first.get("quality").get(0).floatValue()).isEqualTo(17.5f);
+        assertThat(first.get("visual").isNull()).isTrue();
+        assertThat(json.readTree(lines[1]).get("step").asInt()).isEqualTo(1);
+    }
 }
