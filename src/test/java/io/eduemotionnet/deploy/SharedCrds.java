@@ -1,5 +1,8 @@
 package io.eduemotionnet.deploy;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
@@ -26,9 +29,12 @@ final class SharedCrds implements ExecutionCondition {
         if (Files.isDirectory(CrdSchema.CRDS) || required()) {
             return ConditionEvaluationResult.enabled("CRDs expected in " + CrdSchema.CRDS);
         }
-        // a skipped test prints no reason on Maven's console: say it once, on stderr
+        // Maven's console shows neither a skip's reason nor System.err (redirected to a file): say it
+        // once on the test JVM's own stderr, which Surefire copies to the console
         if (SAID.compareAndSet(false, true)) {
-            System.err.println("CRD validations " + MISSING);
+            PrintStream console = new PrintStream(new FileOutputStream(FileDescriptor.err), true);
+            console.println("CRD validations " + MISSING);
+            console.println();
         }
         return ConditionEvaluationResult.disabled(MISSING);
     }
