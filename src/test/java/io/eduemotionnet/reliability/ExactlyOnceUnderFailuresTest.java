@@ -112,8 +112,8 @@ class ExactlyOnceUnderFailuresTest {
 
             job = JobRuns.start(cfg, model, 2, savepoint);
             io.produce(events, withBadRecords(stream.phase(4, PARTITIONS), 4, bad));
-            io.produce(events, stream.sentinels(PARTITIONS, 0, 1, 2, 3));
-            Sentinels.await(io, prefix, stream, 0, 1, 2, 3);
+            io.produce(events, stream.sentinels(0, PARTITIONS, 0, 1, 2, 3));
+            Sentinels.await(io, prefix, stream, 0, 0, 1, 2, 3);
             // many more checkpoints: with the default naming each would leave 10 new transactional ids
             JobRuns.awaitCheckpoints(cluster, job.getJobID(), MORE_CHECKPOINTS);
             checkpoints += JobRuns.completedCheckpoints(cluster, job.getJobID());

@@ -56,7 +56,19 @@ final class JobRuns {
 
     /** Stops with a savepoint (the sinks commit their last transactions) and waits for the job's end. */
     static String stopWithSavepoint(JobClient job, String dir) throws Exception {
-        String savepoint = job.stopWithSavepoint(false, dir, SavepointFormatType.CANONICAL).get();
+        return stop(job, dir, false);
+    }
+
+    /**
+     * Stops with a savepoint after the end of the input has been signalled (the last watermark): every
+     * step still open is scored, as when a bounded input ends.
+     */
+    static String drainWithSavepoint(JobClient job, String dir) throws Exception {
+        return stop(job, dir, true);
+    }
+
+    private static String stop(JobClient job, String dir, boolean drain) throws Exception {
+        String savepoint = job.stopWithSavepoint(drain, dir, SavepointFormatType.CANONICAL).get();
         job.getJobExecutionResult().get();
         return savepoint;
     }

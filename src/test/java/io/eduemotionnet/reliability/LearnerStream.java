@@ -56,29 +56,30 @@ final class LearnerStream {
         return records;
     }
 
-    /** The start of the sentinel step: after every learner's last step and its empty steps. */
-    long sentinelStep() {
-        return t0 + (PHASES * STEPS_PER_PHASE + MAX_GAP_STEPS + 2) * step;
+    /** The start of the sentinel step of a round: after every learner's last step and its empty steps. */
+    long sentinelStep(int round) {
+        return t0 + (PHASES * STEPS_PER_PHASE + MAX_GAP_STEPS + 2 + 40L * round) * step;
     }
 
     static String sentinel(int partition) {
         return "sentinel-" + partition;
     }
 
+
     /**
      * One sentinel learner per partition with an event in the sentinel step, then on every partition an
      * event far later: the watermark passes the sentinel step only when every partition is past it, so
      * the sentinels' predictions say that every learner's steps before them have been scored.
      */
-    List<TopicIo.Record> sentinels(int partitions, int... onPartitions) {
+    List<TopicIo.Record> sentinels(int round, int partitions, int... onPartitions) {
         List<TopicIo.Record> records = new ArrayList<>();
         for (int p : onPartitions) {
-            ModalityEvent e = TestEvents.event(sentinel(p), Modality.AUDIO, sentinelStep() + 100, p);
+            ModalityEvent e = TestEvents.event(sentinel(p), Modality.AUDIO, sentinelStep(round) + 100, p);
             records.add(new TopicIo.Record(p, sentinel(p).getBytes(StandardCharsets.UTF_8), EventCodec.encode(e)));
         }
         for (int p = 0; p < partitions; p++) {
             String id = "closer-" + p;
-            ModalityEvent e = TestEvents.event(id, Modality.AUDIO, sentinelStep() + 20 * step, p);
+            ModalityEvent e = TestEvents.event(id, Modality.AUDIO, sentinelStep(round) + 20 * step, p);
             records.add(new TopicIo.Record(p, id.getBytes(StandardCharsets.UTF_8), EventCodec.encode(e)));
         }
         return records;

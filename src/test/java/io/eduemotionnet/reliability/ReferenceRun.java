@@ -33,10 +33,10 @@ final class ReferenceRun {
                 for (int phase = 0; phase < LearnerStream.PHASES; phase++) {
                     all.addAll(stream.phase(phase, PARTITIONS));
                 }
-                all.addAll(stream.sentinels(PARTITIONS, 0, 1, 2, 3));
+                all.addAll(stream.sentinels(0, PARTITIONS, 0, 1, 2, 3));
                 io.produce(prefix + "-events", all);
                 JobClient job = JobRuns.start(JobRuns.config(bootstrap, prefix), model, 2, null);
-                Sentinels.await(io, prefix, stream, 0, 1, 2, 3);
+                Sentinels.await(io, prefix, stream, 0, 0, 1, 2, 3);
                 JobRuns.stopWithSavepoint(job, savepoints);
                 cached = new ReferenceRun(stream, RunOutputs.read(io, prefix));
             }

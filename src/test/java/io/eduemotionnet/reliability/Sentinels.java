@@ -14,7 +14,7 @@ import org.apache.kafka.common.TopicPartition;
 final class Sentinels {
     private Sentinels() {}
 
-    static void await(TopicIo io, String prefix, LearnerStream stream, int... partitions) throws Exception {
+    static void await(TopicIo io, String prefix, LearnerStream stream, int round, int... partitions) throws Exception {
         Set<String> waiting = new HashSet<>();
         for (int p : partitions) {
             waiting.add(LearnerStream.sentinel(p));
@@ -28,7 +28,7 @@ final class Sentinels {
             JobRuns.await("the sentinels' predictions in " + topic, Duration.ofSeconds(120), () -> {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                     Prediction p = Prediction.getDecoder().decode(r.value());
-                    if (p.getStepStart().toEpochMilli() == stream.sentinelStep()) {
+                    if (p.getStepStart().toEpochMilli() == stream.sentinelStep(round)) {
                         waiting.remove(p.getLearnerId());
                     }
                 }

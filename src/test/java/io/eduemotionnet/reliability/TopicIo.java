@@ -31,6 +31,11 @@ final class TopicIo implements AutoCloseable {
         Properties p = new Properties();
         p.put("bootstrap.servers", bootstrap);
         p.put("linger.ms", "5");
+        // one request in flight keeps the order without idempotence, whose sequence numbers a retry
+        // against a partition that has just got its leader can confuse (OutOfOrderSequenceException)
+        p.put("enable.idempotence", "false");
+        p.put("max.in.flight.requests.per.connection", "1");
+        p.put("acks", "all");
         p.put("max.request.size", String.valueOf(8 << 20));
         producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     }
@@ -38,6 +43,17 @@ final class TopicIo implements AutoCloseable {
     void createTopics(int partitions, List<String> topics) throws ExecutionException, InterruptedException {
         try (Admin admin = admin()) {
             admin.createTopics(topics.stream().map(t -> new NewTopic(t, partitions, (short) 1)).toList()).all().get();
+        }
+        // every partition has its leader before the first record is sent
+        for (String topic : topics) {
+            try {
+                JobRuns.await("leaders of " + topic, java.time.Duration.ofSeconds(60), () -> {
+                    List<PartitionInfo> infos = producer.partitionsFor(topic);
+                    return infos.size() == partitions && infos.stream().allMatch(i -> i.leader() != null && !i.leader().isEmpty());
+                });
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
         }
     }
 
