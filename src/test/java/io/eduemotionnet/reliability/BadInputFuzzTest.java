@@ -69,7 +69,7 @@ class BadInputFuzzTest {
 
     @Test
     void everyRecordIsAccountedForAndValidLearnersAreUntouched(@InjectMiniCluster MiniCluster cluster) throws Exception {
-        ReferenceRun reference = ReferenceRun.get(kafka.bootstrapServers(), cluster, model, savepoints.toUri().toString());
+        ReferenceRun reference = ReferenceRun.get(kafka.bootstrapServers(), model, savepoints.toUri().toString());
         LearnerStream stream = reference.stream;
         String prefix = "fuzz";
         RecordFuzzer fuzzer = new RecordFuzzer(11, stream);

@@ -67,7 +67,7 @@ class ExactlyOnceUnderFailuresTest {
 
     @Test
     void killedTaskManagersAndRescalingLoseAndRepeatNothing(@InjectMiniCluster MiniCluster cluster) throws Exception {
-        ReferenceRun reference = ReferenceRun.get(kafka.bootstrapServers(), cluster, model, savepoints.toUri().toString());
+        ReferenceRun reference = ReferenceRun.get(kafka.bootstrapServers(), model, savepoints.toUri().toString());
         LearnerStream stream = reference.stream;
         String prefix = "failures";
         String events = prefix + "-events";

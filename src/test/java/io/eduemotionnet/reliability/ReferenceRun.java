@@ -4,7 +4,6 @@ import io.eduemotionnet.inference.ModelInfo;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.minicluster.MiniCluster;
 
 /**
  * The uninterrupted run the others are compared with: the whole LearnerStream as one backlog, no
@@ -22,7 +21,7 @@ final class ReferenceRun {
         this.outputs = outputs;
     }
 
-    static synchronized ReferenceRun get(String bootstrap, MiniCluster cluster, ModelInfo model, String savepoints)
+    static synchronized ReferenceRun get(String bootstrap, ModelInfo model, String savepoints)
             throws Exception {
         if (cached == null) {
             LearnerStream stream = new LearnerStream(model.stepMillis);
