@@ -2,17 +2,25 @@ package io.eduemotionnet.sink;
 
 import io.eduemotionnet.ingest.SingleObjectEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.flink.connector.kafka.lineage.DefaultKafkaDatasetFacet;
+import org.apache.flink.connector.kafka.lineage.DefaultKafkaDatasetIdentifier;
+import org.apache.flink.connector.kafka.lineage.KafkaDatasetFacet;
+import org.apache.flink.connector.kafka.lineage.KafkaDatasetFacetProvider;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.util.function.SerializableFunction;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * Writes an Avro record as Avro single-object encoding (the same wire format the job reads), keyed
- * by the learner id so each learner's records keep their order within one partition.
+ * by the learner id so each learner's records keep their order within one partition. It names its
+ * topic to the sink (a dataset facet), which the pooled transaction naming needs.
  */
-public class AvroKafkaSerializer<T extends SpecificRecord> implements KafkaRecordSerializationSchema<T> {
+public class AvroKafkaSerializer<T extends SpecificRecord> implements KafkaRecordSerializationSchema<T>,
+        KafkaDatasetFacetProvider {
     private static final long serialVersionUID = 1L;
     private final String topic;
     private final SerializableFunction<T, String> key;
@@ -21,6 +29,11 @@ public class AvroKafkaSerializer<T extends SpecificRecord> implements KafkaRecor
     public AvroKafkaSerializer(String topic, SerializableFunction<T, String> key) {
         this.topic = topic;
         this.key = key;
+    }
+
+    @Override
+    public Optional<KafkaDatasetFacet> getKafkaDatasetFacet() {
+        return Optional.of(new DefaultKafkaDatasetFacet(DefaultKafkaDatasetIdentifier.ofTopics(List.of(topic))));
     }
 
     @Override

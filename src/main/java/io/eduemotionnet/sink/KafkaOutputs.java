@@ -11,6 +11,7 @@ import java.util.Properties;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.sink.TransactionNamingStrategy;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.util.function.SerializableFunction;
 
@@ -42,6 +43,9 @@ public final class KafkaOutputs {
                 .setRecordSerializer(new AvroKafkaSerializer<>(topic, key))
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
                 .setTransactionalIdPrefix(cfg.kafkaGroupId + "-" + name)
+                // reuse a bounded pool of transactional ids: the default names a new one per checkpoint,
+                // subtask and sink, and brokers keep each for transactional.id.expiration.ms (7 days)
+                .setTransactionNamingStrategy(TransactionNamingStrategy.POOLING)
                 .build();
         stream.sinkTo(sink).name(name + "-kafka-sink").uid(name + "-kafka-sink");
     }

@@ -2,6 +2,7 @@ package io.eduemotionnet.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -100,7 +101,7 @@ class ChartRefusalTest {
     /** The refusals are not blanket ones: the same keys with good values render. */
     @Test
     void theRefusedKeysRenderWithGoodValues() {
-        Chart.render("kafka", """
+        Chart.Rendered r = Chart.render("kafka", """
                 job: {parallelism: 6, upgradeMode: last-state, state: suspended}
                 taskManager: {replicas: 3, slots: 2}
                 jobManager: {replicas: 2}
@@ -110,5 +111,19 @@ class ChartRefusalTest {
                 config: {edu.inference.max-batch-size: 64}
                 flinkConfiguration: {state.backend.rocksdb.localdir: /data/rocksdb}
                 """);
+        JsonNode spec = r.flinkDeployment().path("spec");
+        assertThat(spec.path("job").path("parallelism").asInt()).isEqualTo(6);
+        assertThat(spec.path("job").path("upgradeMode").asText()).isEqualTo("last-state");
+        assertThat(spec.path("job").path("state").asText()).isEqualTo("suspended");
+        assertThat(spec.path("taskManager").path("replicas").asInt()).isEqualTo(3);
+        assertThat(spec.path("jobManager").path("replicas").asInt()).isEqualTo(2);
+        assertThat(spec.path("image").asText()).startsWith("edu-emotionnet:");
+        assertThat(r.mainContainer("taskManager").path("resources").path("limits").path("nvidia.com/gpu").asInt()).isEqualTo(1);
+        assertThat(r.volume("taskManager", "model").path("configMap").path("name").asText()).isEqualTo("model");
+        assertThat(r.flinkConfiguration())
+                .containsEntry("edu.inference.device", "cuda")
+                .containsEntry("edu.inference.cuda.fallback", "cpu")
+                .containsEntry("edu.inference.max-batch-size", "64")
+                .containsEntry("state.backend.rocksdb.localdir", "/data/rocksdb");
     }
 }

@@ -9,20 +9,29 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every custom resource the chart renders, for every example values file, is valid against the real
  * CRD it will be applied to (../shared/crds: Flink Kubernetes Operator 1.15, prometheus-operator
- * v0.93). The negative cases prove that the validation can fail.
+ * v0.93). The negative cases prove that the validation can fail. Skipped without ../shared unless CI=true
+ * ({@link SharedCrds}).
  */
+@ExtendWith(SharedCrds.class)
 class CrdValidationTest {
-    private static final Map<String, CrdSchema> CRDS = Map.of(
-            "FlinkDeployment", CrdSchema.load("flinkdeployments.flink.apache.org-v1.yml"),
-            "PodMonitor", CrdSchema.load("monitoring.coreos.com_podmonitors.yaml"),
-            "PrometheusRule", CrdSchema.load("monitoring.coreos.com_prometheusrules.yaml"));
+    private static Map<String, CrdSchema> CRDS;
+
+    @BeforeAll
+    static void loadCrds() {
+        CRDS = Map.of(
+                "FlinkDeployment", CrdSchema.load("flinkdeployments.flink.apache.org-v1.yml"),
+                "PodMonitor", CrdSchema.load("monitoring.coreos.com_podmonitors.yaml"),
+                "PrometheusRule", CrdSchema.load("monitoring.coreos.com_prometheusrules.yaml"));
+    }
 
     static Stream<Path> valuesFiles() {
         return Chart.ciValuesFiles().stream();

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.flink.configuration.Configuration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -361,6 +362,7 @@ class HelmChartTest {
 
     /** Whatever files/ holds at merge time is what the objects carry (the files here may be placeholders). */
     @Test
+    @ExtendWith(SharedCrds.class)
     void theMonitoringFilesAreEmbeddedAsTheyAre(@TempDir Path work) throws IOException {
         Path chart = Chart.copy(work);
         Files.writeString(chart.resolve("files/alerts.yaml"), """

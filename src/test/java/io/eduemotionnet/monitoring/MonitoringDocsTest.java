@@ -13,7 +13,9 @@ class MonitoringDocsTest {
     @Test
     void everyMetricTheJobDeclaresIsDocumentedWithItsPrometheusName() throws Exception {
         String doc = Files.readString(MonitoringFiles.METRICS_DOC);
-        for (String name : JobMetrics.declaredNames()) {
+        Set<String> declared = JobMetrics.declaredNames();
+        assertThat(declared).as("metric names found in the job's code").contains("eduPredictions").hasSizeGreaterThan(10);
+        for (String name : declared) {
             // key/value groups put the key into the name: flink_..._operator_class_eduPredictions
             Pattern prometheusName = Pattern.compile("`flink_taskmanager_job_task_operator_([a-z]+_)?" + name + "`");
             assertThat(prometheusName.matcher(doc).find()).as("docs/metrics.md documents " + name + " by its Prometheus name").isTrue();
@@ -24,11 +26,16 @@ class MonitoringDocsTest {
     void everyMetricTheDashboardAndTheAlertsUseIsDocumented() throws Exception {
         Set<String> used = new TreeSet<>();
         for (Dashboard.Query q : Dashboard.load().queries()) {
-            used.addAll(PromQL.metricNames(q.expr()));
+            Set<String> names = PromQL.metricNames(q.expr());
+            assertThat(names).as("metrics of the dashboard query %s", q.expr()).isNotEmpty();
+            used.addAll(names);
         }
         for (AlertRules.Rule r : AlertRules.load().rules()) {
-            used.addAll(PromQL.metricNames(r.expr()));
+            Set<String> names = PromQL.metricNames(r.expr());
+            assertThat(names).as("metrics of the alert %s", r.expr()).isNotEmpty();
+            used.addAll(names);
         }
+        assertThat(used).as("metrics the dashboard and the alerts use").anyMatch(n -> n.startsWith("flink_taskmanager_job_task_operator_") && n.contains("_edu"));
         String doc = Files.readString(MonitoringFiles.METRICS_DOC);
         for (String metric : used) {
             assertThat(doc).as("docs/metrics.md documents " + metric).contains("`" + metric + "`");
