@@ -2,7 +2,7 @@ package io.eduemotionnet.reliability;
 
 import io.eduemotionnet.EmotionPipeline;
 import io.eduemotionnet.config.JobConfig;
-import io.eduemotionnet.inference.ModelInfo;
+import io.eduemotionnet.model.ModelInfo;
 import java.time.Duration;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.Configuration;
