@@ -34,6 +34,8 @@ public final class JobConfig implements Serializable {
     public final Duration allowedLateness;
     public final int maxGapSteps;
     public final Duration stateTtl;
+    public final boolean consentRequired;
+    public final String consentPurpose;
     public final String kafkaBootstrap;
     public final String kafkaGroupId;
     public final String kafkaStartingOffsets;
@@ -45,6 +47,9 @@ public final class JobConfig implements Serializable {
     public final String topicConfidence;
     public final String topicLate;
     public final String topicDeadLetters;
+    /** null when not set (allowed only without edu.privacy.consent-required). */
+    public final String topicConsent;
+    public final String topicErasureReceipts;
     public final SourceType source;
     public final SinkType sink;
     public final String alignedStepsPath;
@@ -55,6 +60,8 @@ public final class JobConfig implements Serializable {
     public final double syntheticInvalidRate;
     public final long syntheticSeed;
     public final double syntheticSpeed;
+    public final double syntheticNoConsentRate;
+    public final double syntheticWithdrawRate;
     public final int localParallelism;
     public final Duration localCheckpointInterval;
 
@@ -75,6 +82,8 @@ public final class JobConfig implements Serializable {
         if (stateTtl.compareTo(Duration.ofSeconds(1)) < 0) {
             throw new ConfigException(JobOptions.STATE_TTL.key(), "must be at least 1 s, got " + stateTtl);
         }
+        consentRequired = get(c, JobOptions.CONSENT_REQUIRED);
+        consentPurpose = nonBlank(c, JobOptions.CONSENT_PURPOSE);
         kafkaBootstrap = get(c, JobOptions.KAFKA_BOOTSTRAP);
         kafkaGroupId = nonBlank(c, JobOptions.KAFKA_GROUP);
         kafkaStartingOffsets = oneOf(c, JobOptions.KAFKA_STARTING_OFFSETS, Set.of("earliest", "latest", "committed-or-earliest"));
@@ -86,6 +95,9 @@ public final class JobConfig implements Serializable {
         topicConfidence = nonBlank(c, JobOptions.TOPIC_CONFIDENCE);
         topicLate = nonBlank(c, JobOptions.TOPIC_LATE);
         topicDeadLetters = nonBlank(c, JobOptions.TOPIC_DEAD_LETTERS);
+        String consent = get(c, JobOptions.TOPIC_CONSENT);
+        topicConsent = consent == null || consent.isBlank() ? null : consent.trim();
+        topicErasureReceipts = nonBlank(c, JobOptions.TOPIC_ERASURE_RECEIPTS);
         boolean kafkaSet = kafkaBootstrap != null && !kafkaBootstrap.isBlank();
         SourceType s = get(c, JobOptions.SOURCE);
         source = s == SourceType.AUTO ? (kafkaSet ? SourceType.KAFKA : SourceType.SYNTHETIC) : s;
@@ -96,6 +108,12 @@ public final class JobConfig implements Serializable {
                     + (source == SourceType.KAFKA ? JobOptions.SOURCE.key() : JobOptions.SINK.key())
                     + " is kafka (e.g. --" + JobOptions.KAFKA_BOOTSTRAP.key() + " broker:9092)");
         }
+        if (source == SourceType.KAFKA && consentRequired && topicConsent == null) {
+            throw new ConfigException(JobOptions.TOPIC_CONSENT.key(), "is required when " + JobOptions.CONSENT_REQUIRED.key()
+                    + " is true and events come from Kafka: without the consent topic no learner could be scored "
+                    + "(set the topic, e.g. learner-consent, or, where another legal basis than consent applies, "
+                    + JobOptions.CONSENT_REQUIRED.key() + ": false)");
+        }
         alignedStepsPath = get(c, JobOptions.ALIGNED_STEPS_PATH);
         syntheticSpecPath = nonBlank(c, JobOptions.SYNTHETIC_SPEC);
         syntheticLearners = between(c, JobOptions.SYNTHETIC_LEARNERS, 1, 10_000_000);
@@ -104,6 +122,12 @@ public final class JobConfig implements Serializable {
         syntheticInvalidRate = between(c, JobOptions.SYNTHETIC_INVALID_RATE, 0.0, 0.5);
         syntheticSeed = get(c, JobOptions.SYNTHETIC_SEED);
         syntheticSpeed = between(c, JobOptions.SYNTHETIC_SPEED, 0.0, 1e6);
+        syntheticNoConsentRate = between(c, JobOptions.SYNTHETIC_NO_CONSENT_RATE, 0.0, 1.0);
+        syntheticWithdrawRate = between(c, JobOptions.SYNTHETIC_WITHDRAW_RATE, 0.0, 1.0);
+        if (syntheticNoConsentRate + syntheticWithdrawRate > 1.0) {
+            throw new ConfigException(JobOptions.SYNTHETIC_WITHDRAW_RATE.key(), "plus " + JobOptions.SYNTHETIC_NO_CONSENT_RATE.key()
+                    + " must be at most 1 (shares of the same learners), got " + (syntheticNoConsentRate + syntheticWithdrawRate));
+        }
         localParallelism = between(c, JobOptions.PARALLELISM, 1, 1024);
         localCheckpointInterval = positive(c, JobOptions.LOCAL_CHECKPOINT_INTERVAL);
         if (sink == SinkType.KAFKA) {
@@ -146,6 +170,11 @@ public final class JobConfig implements Serializable {
             merged.setString(e.getKey(), e.getValue());
         }
         return merged;
+    }
+
+    /** The consent gate runs when consent is required or a consent topic can carry erasure requests. */
+    public boolean consentGateEnabled() {
+        return consentRequired || (source == SourceType.KAFKA ? topicConsent != null : true);
     }
 
     public boolean alignedStepsEnabled() {

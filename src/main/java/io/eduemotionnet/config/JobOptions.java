@@ -66,6 +66,15 @@ public final class JobOptions {
             .durationType().defaultValue(Duration.ofHours(1))
             .withDescription("Processing-time retention of a learner's state after its last update (privacy bound).");
 
+    // ---- privacy -------------------------------------------------------------------------------
+    public static final ConfigOption<Boolean> CONSENT_REQUIRED = ConfigOptions.key("edu.privacy.consent-required")
+            .booleanType().defaultValue(true)
+            .withDescription("Score only learners with a current grant of edu.privacy.purpose on the consent topic; "
+                    + "other events are discarded before any state is written (counted in eduEventsWithoutConsent).");
+    public static final ConfigOption<String> CONSENT_PURPOSE = ConfigOptions.key("edu.privacy.purpose")
+            .stringType().defaultValue("emotion-recognition")
+            .withDescription("The purpose a ConsentChange grant must list to cover this job.");
+
     // ---- Kafka ---------------------------------------------------------------------------------
     public static final ConfigOption<String> KAFKA_BOOTSTRAP = ConfigOptions.key("edu.kafka.bootstrap-servers")
             .stringType().noDefaultValue()
@@ -89,6 +98,13 @@ public final class JobOptions {
     public static final ConfigOption<String> TOPIC_CONFIDENCE = topic("confidence", "learner-modality-confidence", "confidence (MIE) reports");
     public static final ConfigOption<String> TOPIC_LATE = topic("late", "learner-late-events", "late events");
     public static final ConfigOption<String> TOPIC_DEAD_LETTERS = topic("dead-letters", "learner-events-dead-letters", "dead letters");
+    public static final ConfigOption<String> TOPIC_CONSENT = ConfigOptions.key("edu.kafka.topic.consent")
+            .stringType().defaultValue("learner-consent")
+            .withDescription("Compacted Kafka topic of ConsentChange records keyed by learner id (grants, withdrawals, "
+                    + "erasure requests), read from the start; may be empty only when edu.privacy.consent-required is false "
+                    + "(then the job cannot erase on request).");
+    public static final ConfigOption<String> TOPIC_ERASURE_RECEIPTS = topic("erasure-receipts", "learner-erasure-receipts",
+            "ErasureReceipt records (one per erasure, visible once the deletion is in a checkpoint)");
 
     // ---- where data comes from and goes to -----------------------------------------------------
     public static final ConfigOption<SourceType> SOURCE = ConfigOptions.key("edu.source")
@@ -122,6 +138,13 @@ public final class JobOptions {
             .doubleType().defaultValue(0.0)
             .withDescription("Event time per wall-clock time: 1 = real time, 10 = ten times faster, 0 = as fast as possible.");
 
+    public static final ConfigOption<Double> SYNTHETIC_NO_CONSENT_RATE = ConfigOptions.key("edu.synthetic.no-consent-rate")
+            .doubleType().defaultValue(0.05)
+            .withDescription("Share of simulated learners who never grant consent (their events must not be scored).");
+    public static final ConfigOption<Double> SYNTHETIC_WITHDRAW_RATE = ConfigOptions.key("edu.synthetic.withdraw-rate")
+            .doubleType().defaultValue(0.05)
+            .withDescription("Share of simulated learners who withdraw consent in the middle of their first session.");
+
     // ---- local runs ----------------------------------------------------------------------------
     public static final ConfigOption<Integer> PARALLELISM = ConfigOptions.key("edu.local.parallelism")
             .intType().defaultValue(2).withDescription("Parallelism of a local (embedded) run.");
@@ -138,10 +161,10 @@ public final class JobOptions {
     public static List<ConfigOption<?>> all() {
         return List.of(MODEL_PATH, INFERENCE_DEVICE, CUDA_DEVICE_ID, CUDA_FALLBACK, MAX_BATCH, INTRA_OP_THREADS,
                 OUT_OF_ORDERNESS, IDLENESS, MAX_FUTURE, ID_PATTERN, ALLOWED_LATENESS, MAX_GAP_STEPS, STATE_TTL,
-                KAFKA_BOOTSTRAP, KAFKA_GROUP, KAFKA_STARTING_OFFSETS, KAFKA_SECURITY_PROPERTIES,
+                CONSENT_REQUIRED, CONSENT_PURPOSE, KAFKA_BOOTSTRAP, KAFKA_GROUP, KAFKA_STARTING_OFFSETS, KAFKA_SECURITY_PROPERTIES,
                 KAFKA_TRANSACTION_TIMEOUT, TOPIC_EVENTS, TOPIC_PREDICTIONS, TOPIC_DROPOUT, TOPIC_CONFIDENCE,
-                TOPIC_LATE, TOPIC_DEAD_LETTERS, SOURCE, SINK, ALIGNED_STEPS_PATH, SYNTHETIC_SPEC,
+                TOPIC_LATE, TOPIC_DEAD_LETTERS, TOPIC_CONSENT, TOPIC_ERASURE_RECEIPTS, SOURCE, SINK, ALIGNED_STEPS_PATH, SYNTHETIC_SPEC,
                 SYNTHETIC_LEARNERS, SYNTHETIC_SESSIONS, SYNTHETIC_MISSING_RATE, SYNTHETIC_INVALID_RATE,
-                SYNTHETIC_SEED, SYNTHETIC_SPEED, PARALLELISM, LOCAL_CHECKPOINT_INTERVAL);
+                SYNTHETIC_SEED, SYNTHETIC_SPEED, SYNTHETIC_NO_CONSENT_RATE, SYNTHETIC_WITHDRAW_RATE, PARALLELISM, LOCAL_CHECKPOINT_INTERVAL);
     }
 }

@@ -12,5 +12,7 @@ public enum DeadLetterReason {
     NON_FINITE_VALUE,
     INVALID_QUALITY,
     INVALID_EVENT_TIME,
-    FUTURE_EVENT_TIME
+    FUTURE_EVENT_TIME,
+    /** a consent change that cannot grant or withdraw anything: no request id, no purposes on a grant, wrong key, ... */
+    INVALID_CONSENT
 }

@@ -94,6 +94,43 @@ class JobConfigTest {
                 .isInstanceOf(ConfigException.class).hasMessageContaining("has no value");
     }
 
+    @Test
+    void consentIsRequiredByDefaultAndItsTopicWithKafka() {
+        JobConfig cfg = parse("--edu.kafka.bootstrap-servers", "broker:9092");
+        assertThat(cfg.consentRequired).isTrue();
+        assertThat(cfg.topicConsent).isEqualTo("learner-consent");
+        assertThat(cfg.topicErasureReceipts).isEqualTo("learner-erasure-receipts");
+        assertThat(cfg.consentGateEnabled()).isTrue();
+        assertThatThrownBy(() -> parse("--edu.kafka.bootstrap-servers", "broker:9092", "--edu.kafka.topic.consent", " "))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("edu.kafka.topic.consent")
+                .hasMessageContaining("is required when edu.privacy.consent-required is true");
+    }
+
+    @Test
+    void withoutTheConsentRequirementTheConsentTopicIsOptional() {
+        JobConfig noTopic = parse("--edu.kafka.bootstrap-servers", "broker:9092", "--edu.privacy.consent-required", "false",
+                "--edu.kafka.topic.consent", "");
+        assertThat(noTopic.topicConsent).isNull();
+        assertThat(noTopic.consentGateEnabled()).as("no gate: nothing could erase").isFalse();
+        JobConfig withTopic = parse("--edu.kafka.bootstrap-servers", "broker:9092", "--edu.privacy.consent-required", "false");
+        assertThat(withTopic.consentGateEnabled()).as("erasure requests are still honoured").isTrue();
+    }
+
+    @Test
+    void privacyAndSyntheticConsentValuesAreChecked() {
+        assertThatThrownBy(() -> parse("--edu.privacy.consent-required", "maybe"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("edu.privacy.consent-required");
+        assertThatThrownBy(() -> parse("--edu.privacy.purpose", " "))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("edu.privacy.purpose");
+        assertThatThrownBy(() -> parse("--edu.kafka.topic.erasure-receipts", ""))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("edu.kafka.topic.erasure-receipts");
+        assertThatThrownBy(() -> parse("--edu.synthetic.no-consent-rate", "1.5"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("edu.synthetic.no-consent-rate");
+        assertThatThrownBy(() -> parse("--edu.synthetic.no-consent-rate", "0.6", "--edu.synthetic.withdraw-rate", "0.6"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("edu.synthetic.withdraw-rate")
+                .hasMessageContaining("at most 1");
+    }
+
     /** flink-conf/config.yaml documents every key with the code's default: the two cannot drift. */
     @Test
     void configYamlListsEveryKeyWithItsDefault() throws Exception {

@@ -1,0 +1,147 @@
+package io.eduemotionnet.privacy;
+
+import io.eduemotionnet.avro.ConsentAction;
+import io.eduemotionnet.ingest.ConsentUpdate;
+import io.eduemotionnet.ingest.EmbeddingEvent;
+import io.eduemotionnet.ingest.IngestResult;
+import io.eduemotionnet.metrics.EmotionMetrics;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
+
+/**
+ * The consent gate, keyed by learner: the only stage that sees a learner's events before anything is
+ * kept about them. Per learner it keeps one number, the event time from which the learner's current grant
+ * of this job's purpose covers events (no grant: no state).
+ *
+ * <ul>
+ *   <li>An event passes on (as {@link LearnerInput#of}) only if the learner has a current grant made at or
+ *       before the event's time; otherwise it is discarded here, written nowhere and only counted
+ *       ({@code eduEventsWithoutConsent}): not a dead letter, which would keep the embedding.</li>
+ *   <li>A grant of the purpose opens the gate from its {@code changed_at} (an earlier grant still standing
+ *       keeps its start). Grants are not buffered against events that came first: an event that arrives
+ *       before its learner's grant is discarded (fail closed), so platforms write the grant before the
+ *       learner's client starts sending.</li>
+ *   <li>A withdrawal, an erasure request, or a grant that no longer lists the purpose (if one was standing)
+ *       closes the gate and is an erasure: the gate deletes its own record, counts it, and sends an
+ *       {@link ErasureOrder} down the learner's stages ({@link LearnerInput#erase}), at once, whatever the
+ *       watermark. Every such request gets an order, also for a learner the job never saw.</li>
+ * </ul>
+ *
+ * <p>Without {@code edu.privacy.consent-required} events pass whatever the consent, and erasures still
+ * happen (no grants are kept then).
+ *
+ * <p>Input 1 carries the events (and, from the synthetic source, consent changes in the same order as the
+ * events); input 2 the consent topic. Only input 1's watermarks count: the consent topic is sparse and
+ * must never hold event time back. Keyed rather than broadcast: each subtask keeps only its own learners'
+ * grants, and an erasure deletes a key.
+ */
+public class ConsentGate extends AbstractStreamOperator<LearnerInput>
+        implements OneInputStreamOperator<IngestResult, LearnerInput>,
+        TwoInputStreamOperator<IngestResult, IngestResult, LearnerInput> {
+    private static final long serialVersionUID = 1L;
+    public static final String CAUSE_WITHDRAWAL = "WITHDRAWAL";
+    public static final String CAUSE_REQUEST = "REQUEST";
+
+    private final boolean consentRequired;
+    private transient ValueState<Long> grantedFrom;
+    private transient Counter withoutConsent;
+    private transient Counter grants;
+    private transient Counter erasures;
+
+    public ConsentGate(boolean consentRequired) {
+        this.consentRequired = consentRequired;
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
+        grantedFrom = getRuntimeContext().getState(new ValueStateDescriptor<>("consent-granted-from", Types.LONG));
+        withoutConsent = getMetricGroup().counter(EmotionMetrics.EVENTS_WITHOUT_CONSENT);
+        grants = getMetricGroup().counter(EmotionMetrics.CONSENT_GRANTS);
+        erasures = getMetricGroup().counter(EmotionMetrics.ERASURE_ORDERS);
+    }
+
+    @Override
+    public void processElement(StreamRecord<IngestResult> record) throws Exception {
+        route(record);
+    }
+
+    @Override
+    public void processElement1(StreamRecord<IngestResult> record) throws Exception {
+        route(record);
+    }
+
+    @Override
+    public void processElement2(StreamRecord<IngestResult> record) throws Exception {
+        route(record);
+    }
+
+    @Override
+    public void processWatermark1(Watermark mark) throws Exception {
+        processWatermark(mark);
+    }
+
+    @Override
+    public void processWatermark2(Watermark mark) {
+        // consent changes carry no event time for the job: only the events' watermark moves on
+    }
+
+    @Override
+    protected void processWatermarkStatus(WatermarkStatus status, int inputIndex) throws Exception {
+        if (inputIndex == 0) {
+            output.emitWatermarkStatus(status);
+        }
+    }
+
+    private void route(StreamRecord<IngestResult> record) throws Exception {
+        IngestResult in = record.getValue();
+        if (in.event != null) {
+            event(in.event, record);
+        } else if (in.consent != null) {
+            change(in.consent, record);
+        } else {
+            throw new IllegalArgumentException("dead letters go to their side output before the consent gate");
+        }
+    }
+
+    private void event(EmbeddingEvent e, StreamRecord<IngestResult> record) throws Exception {
+        if (consentRequired) {
+            Long from = grantedFrom.value();
+            if (from == null || e.eventTime < from) {
+                withoutConsent.inc();
+                return;
+            }
+        }
+        output.collect(record.replace(LearnerInput.of(e)));
+    }
+
+    private void change(ConsentUpdate c, StreamRecord<IngestResult> record) throws Exception {
+        Long from = grantedFrom.value();
+        if (c.grants()) {
+            grants.inc();
+            if (consentRequired && from == null) {
+                grantedFrom.update(c.changedAt);
+            }
+            return;
+        }
+        if (c.action == ConsentAction.GRANTED && from == null) {
+            return; // a grant of other purposes only, and none of ours standing: nothing to end
+        }
+        ErasureOrder order = new ErasureOrder(c.learnerId, c.requestId, c.changedAt,
+                c.action == ConsentAction.ERASURE_REQUESTED ? CAUSE_REQUEST : CAUSE_WITHDRAWAL);
+        if (from != null) {
+            grantedFrom.clear();
+            order.addDeleted(ErasureOrder.Deleted.CONSENT, 1);
+        }
+        erasures.inc();
+        output.collect(record.replace(LearnerInput.erase(order)));
+    }
+}
