@@ -98,6 +98,10 @@ edu.model.path: from model.source
 edu.inference.device: from gpu.enabled
 edu.inference.cuda.fallback: from gpu.fallback
 edu.source: from source
+edu.privacy.consent-required: from privacy.consentRequired
+edu.privacy.purpose: from privacy.purpose
+edu.kafka.topic.consent: from privacy.consentTopic
+edu.kafka.topic.erasure-receipts: from privacy.erasureReceiptsTopic
 edu.sink: from source
 execution.checkpointing.dir: from checkpointing.baseDir or checkpointing.checkpointDir
 execution.checkpointing.savepoint-dir: from checkpointing.baseDir or checkpointing.savepointDir
@@ -169,6 +173,10 @@ s3.endpoint: {{ . | quote }}
 s3.path.style.access: "true"
 {{- end }}
 # the job's keys the chart derives from its values
+edu.privacy.consent-required: {{ ternary "true" "false" (eq (toString .Values.privacy.consentRequired) "true") | quote }}
+edu.privacy.purpose: {{ .Values.privacy.purpose | quote }}
+edu.kafka.topic.consent: {{ .Values.privacy.consentTopic | default "" | quote }}
+edu.kafka.topic.erasure-receipts: {{ .Values.privacy.erasureReceiptsTopic | quote }}
 edu.model.path: {{ include "edu-emotionnet.modelPath" . | quote }}
 edu.inference.device: {{ ternary "cuda" "cpu" .Values.gpu.enabled }}
 edu.inference.cuda.fallback: {{ .Values.gpu.fallback | quote }}

@@ -24,6 +24,23 @@ first by flinkdeployment.yaml, so `helm install/upgrade/template/lint` stop befo
 {{- fail (printf "%skafka.clientPropertiesSecret.key must name the Secret's key that holds the client properties file" $p) }}
 {{- end }}
 
+{{- /* consent and erasure */}}
+{{- if not (kindIs "bool" $v.privacy.consentRequired) }}
+{{- fail (printf "%sprivacy.consentRequired must be true or false, got %v" $p $v.privacy.consentRequired) }}
+{{- end }}
+{{- if and (not $v.privacy.consentRequired) (ne (toString $v.privacy.acknowledgeNoConsentGate) "true") }}
+{{- fail (printf "%sprivacy.consentRequired: false turns the consent gate off: the job would infer the emotions of every learner whose events arrive, without checking consent. Emotion recognition in education institutions is prohibited in the EU except for medical or safety reasons (AI Act Art. 5(1)(f)), and learners' data, often children's, need a legal basis (GDPR Art. 6, 8). Set privacy.acknowledgeNoConsentGate: true as well only if another legal basis applies and is documented (README, Legal use)" $p) }}
+{{- end }}
+{{- if not $v.privacy.purpose }}
+{{- fail (printf "%sprivacy.purpose must name the purpose a consent grant must list (edu.privacy.purpose)" $p) }}
+{{- end }}
+{{- if and (eq $v.source "kafka") $v.privacy.consentRequired (not $v.privacy.consentTopic) }}
+{{- fail (printf "%sprivacy.consentTopic is required when privacy.consentRequired: without the consent topic no learner could be scored (set the compacted ConsentChange topic, e.g. learner-consent)" $p) }}
+{{- end }}
+{{- if not $v.privacy.erasureReceiptsTopic }}
+{{- fail (printf "%sprivacy.erasureReceiptsTopic must name the topic of erasure receipts (edu.kafka.topic.erasure-receipts)" $p) }}
+{{- end }}
+
 {{- /* the job */}}
 {{- if not (include "edu-emotionnet.isIntAtLeast" (list $v.job.parallelism 1)) }}
 {{- fail (printf "%sjob.parallelism must be a whole number >= 1, got %v" $p $v.job.parallelism) }}

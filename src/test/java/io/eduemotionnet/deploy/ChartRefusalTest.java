@@ -77,6 +77,26 @@ class ChartRefusalTest {
                         "flinkConfiguration holds Flink settings; put the job's key \"edu.state.ttl\" under config"),
                 Arguments.of("an S3 secret inline", "flinkConfiguration: {s3.secret-key: hunter2}",
                         "s3.secret-key looks like a credential"),
+                Arguments.of("the consent gate off without acknowledging it", "privacy: {consentRequired: false}",
+                        "privacy.consentRequired: false turns the consent gate off"),
+                Arguments.of("the consent gate off: the message says why", "privacy: {consentRequired: false}",
+                        "prohibited in the EU except for medical or safety reasons (AI Act Art. 5(1)(f))"),
+                Arguments.of("an acknowledgement that is not true",
+                        "privacy: {consentRequired: false, acknowledgeNoConsentGate: \"yes\"}",
+                        "Set privacy.acknowledgeNoConsentGate: true as well only if another legal basis applies"),
+                Arguments.of("the consent gate as text", "privacy: {consentRequired: \"no\"}",
+                        "privacy.consentRequired must be true or false, got no"),
+                Arguments.of("consent required without a consent topic", "privacy: {consentTopic: \"\"}",
+                        "privacy.consentTopic is required when privacy.consentRequired"),
+                Arguments.of("no topic for erasure receipts", "privacy: {erasureReceiptsTopic: \"\"}",
+                        "privacy.erasureReceiptsTopic must name the topic of erasure receipts"),
+                Arguments.of("no purpose", "privacy: {purpose: \"\"}",
+                        "privacy.purpose must name the purpose"),
+                Arguments.of("the consent gate off behind the chart's back",
+                        "config: {edu.privacy.consent-required: \"false\"}",
+                        "edu.privacy.consent-required is set by the chart (from privacy.consentRequired)"),
+                Arguments.of("the consent topic behind the chart's back", "config: {edu.kafka.topic.consent: other}",
+                        "edu.kafka.topic.consent is set by the chart (from privacy.consentTopic)"),
                 Arguments.of("a Kafka password inline",
                         "config: {edu.kafka.sasl.jaas.config: \"PlainLoginModule required password=x;\"}",
                         "edu.kafka.sasl.jaas.config looks like a credential"));
@@ -110,6 +130,7 @@ class ChartRefusalTest {
                 model: {source: volume, volume: {configMap: {name: model}}}
                 config: {edu.inference.max-batch-size: 64}
                 flinkConfiguration: {state.backend.rocksdb.localdir: /data/rocksdb}
+                privacy: {consentRequired: false, acknowledgeNoConsentGate: true, consentTopic: ""}
                 """);
         JsonNode spec = r.flinkDeployment().path("spec");
         assertThat(spec.path("job").path("parallelism").asInt()).isEqualTo(6);

@@ -143,6 +143,37 @@ class HelmChartTest {
     }
 
     @Test
+    void theConsentGateIsOnByDefaultAndItsTopicsReachTheJob() {
+        Map<String, String> conf = Chart.render(Chart.ci("kafka")).flinkConfiguration();
+        assertThat(conf).containsEntry("edu.privacy.consent-required", "true")
+                .containsEntry("edu.privacy.purpose", "emotion-recognition")
+                .containsEntry("edu.kafka.topic.consent", "learner-consent")
+                .containsEntry("edu.kafka.topic.erasure-receipts", "learner-erasure-receipts");
+        Configuration c = new Configuration();
+        conf.forEach(c::setString);
+        JobConfig cfg = JobConfig.from(c);
+        assertThat(cfg.consentRequired).isTrue();
+        assertThat(cfg.topicConsent).isEqualTo("learner-consent");
+
+        Map<String, String> off = Chart.render("kafka", """
+                privacy: {consentRequired: false, acknowledgeNoConsentGate: true, consentTopic: "", erasureReceiptsTopic: receipts}
+                """).flinkConfiguration();
+        assertThat(off).containsEntry("edu.privacy.consent-required", "false").containsEntry("edu.kafka.topic.consent", "")
+                .containsEntry("edu.kafka.topic.erasure-receipts", "receipts");
+        Configuration o = new Configuration();
+        off.forEach(o::setString);
+        assertThat(JobConfig.from(o).consentGateEnabled()).as("no gate and no erasure without a consent topic").isFalse();
+    }
+
+    @Test
+    void theNotesStateTheLegalLimitsAndWhetherTheGateIsOn() throws IOException {
+        String notes = Files.readString(Chart.DIR.resolve("templates/NOTES.txt"));
+        assertThat(notes).contains("Art. 5(1)(f)").contains("medical or").contains("Annex III 1(c)")
+                .contains("Art. 17").contains("not legal advice").contains("Consent gate: ON").contains("Consent gate: OFF")
+                .contains("cannot erase");
+    }
+
+    @Test
     void wholeNumbersStayWholeAndTheJobReadsThem() {
         Chart.Rendered r = Chart.render(Chart.ci("synthetic"));
         assertThat(r.flinkConfiguration()).containsEntry("edu.synthetic.learners", "1000000");
