@@ -232,6 +232,12 @@ public final class LearnerSimulator {
             return -1;
         }
 
+        /** {start, length} of the learner's first session, in global steps (asked before any stepping). */
+        public long[] firstSession() {
+            long[] first = sessions.get(0);
+            return new long[] {first[1], first[2]};
+        }
+
         /** Global step after the last session (bounded schedules only). */
         public long end() {
             if (limit == 0) {

@@ -18,6 +18,7 @@ import org.apache.flink.connector.datagen.source.GeneratorFunction;
 public class SyntheticRecordGenerator implements GeneratorFunction<Long, RawRecords> {
     private static final long serialVersionUID = 1L;
     private static final RawRecords NOTHING = new RawRecords(new RawRecord[0]);
+    private static final byte[][] NO_CONSENT = new byte[0][];
     private static final int PACE_EVERY = 50;
 
     /** Kinds of injected anomalies, in the order they are drawn. */
@@ -26,6 +27,7 @@ public class SyntheticRecordGenerator implements GeneratorFunction<Long, RawReco
     private final SyntheticStream stream;
     private transient LearnerSimulator[] sims;
     private transient long offset;
+    private transient long consentOffset;
     private transient long wallStart;
 
     public SyntheticRecordGenerator(SyntheticStream stream) {
@@ -51,11 +53,19 @@ public class SyntheticRecordGenerator implements GeneratorFunction<Long, RawReco
             sims[learner] = sim;
         }
         LearnerSimulator.Step step = sim.stepTo(t);
-        if (step == null) {
+        byte[][] consent = stream.consent == null ? NO_CONSENT : stream.consent.recordsAt(learner, t);
+        if (step == null && consent.length == 0) {
             return NOTHING;
         }
-        SplittableRandom rng = sim.stepRandom(t);
         List<RawRecord> out = new ArrayList<>(4);
+        for (byte[] c : consent) {
+            // in line with the events and before them: a grant reaches the consent gate before the first event
+            out.add(new RawRecord(c, SyntheticStream.CONSENT_TOPIC, 0, consentOffset++));
+        }
+        if (step == null) {
+            return new RawRecords(out.toArray(new RawRecord[0]));
+        }
+        SplittableRandom rng = sim.stepRandom(t);
         for (int m = 0; m < 3; m++) {
             if (!step.present[m]) {
                 continue;

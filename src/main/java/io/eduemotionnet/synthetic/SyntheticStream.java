@@ -13,6 +13,7 @@ import java.io.Serializable;
 public final class SyntheticStream implements Serializable {
     private static final long serialVersionUID = 1L;
     public static final String TOPIC = "synthetic";
+    public static final String CONSENT_TOPIC = "synthetic-consent";
 
     public final BenchmarkSpec spec;
     public final int learners;
@@ -25,6 +26,8 @@ public final class SyntheticStream implements Serializable {
     public final long baseMillis;
     /** Global steps until the last session ends (Long.MAX_VALUE when unbounded). */
     public final long totalSteps;
+    /** Shares of learners who never grant consent and who withdraw it mid-session; no consent records when both are null. */
+    public final SyntheticConsent consent;
 
     public SyntheticStream(BenchmarkSpec spec, int learners, int sessionsPerLearner, double missingRate, double anomalyRate,
                            long seed, double speed, long stepMillis, long nowMillis) {
@@ -44,6 +47,7 @@ public final class SyntheticStream implements Serializable {
             }
         }
         this.totalSteps = sessionsPerLearner > 0 ? total : Long.MAX_VALUE;
+        this.consent = null;
         // replayed faster than real time, the stream lies in the past (the job refuses future event
         // times); in real time it starts now
         long start = speed == 1.0 ? nowMillis : nowMillis - (sessionsPerLearner > 0 ? total : 86_400_000L / stepMillis) * stepMillis;
@@ -51,6 +55,10 @@ public final class SyntheticStream implements Serializable {
     }
 
     private SyntheticStream(SyntheticStream other, long totalSteps) {
+        this(other, totalSteps, other.consent);
+    }
+
+    private SyntheticStream(SyntheticStream other, long totalSteps, SyntheticConsent consent) {
         this.spec = other.spec;
         this.learners = other.learners;
         this.sessionsPerLearner = other.sessionsPerLearner;
@@ -61,6 +69,16 @@ public final class SyntheticStream implements Serializable {
         this.stepMillis = other.stepMillis;
         this.baseMillis = other.baseMillis;
         this.totalSteps = totalSteps;
+        this.consent = consent;
+    }
+
+    /**
+     * The same stream with consent records in line with the events (for a job with the consent gate): most
+     * learners grant before their first event, {@code noConsentRate} never do, {@code withdrawRate} withdraw
+     * in the middle of their first session.
+     */
+    public SyntheticStream withConsent(double noConsentRate, double withdrawRate) {
+        return new SyntheticStream(this, totalSteps, new SyntheticConsent(this, noConsentRate, withdrawRate));
     }
 
     /** The same stream cut after the first {@code steps} global steps (benchmarks). */
