@@ -10,19 +10,17 @@ import org.apache.flink.util.Collector;
 /**
  * In front of the consent gate: dead letters to their side output; valid events and consent changes go on
  * together, in the order they came (so a grant sent before a learner's first event reaches the gate first).
- * Counted like {@link SplitInvalidRecords}, plus consent changes.
+ * Counted like {@link SplitInvalidRecords} (the consent gate counts the consent changes).
  */
 public class SplitDeadLetters extends ProcessFunction<IngestResult, IngestResult> {
     private static final long serialVersionUID = 1L;
     private transient Counter[] eventsPerModality;
     private transient Counter[] deadLettersPerReason;
-    private transient Counter consentChanges;
 
     @Override
     public void open(OpenContext openContext) {
         eventsPerModality = EmotionMetrics.perModality(getRuntimeContext().getMetricGroup(), EmotionMetrics.EVENTS);
         deadLettersPerReason = EmotionMetrics.deadLetters(getRuntimeContext().getMetricGroup());
-        consentChanges = getRuntimeContext().getMetricGroup().counter(EmotionMetrics.CONSENT_CHANGES);
     }
 
     @Override
@@ -31,7 +29,6 @@ public class SplitDeadLetters extends ProcessFunction<IngestResult, IngestResult
             eventsPerModality[value.event.modality].inc();
             out.collect(value);
         } else if (value.consent != null) {
-            consentChanges.inc();
             out.collect(value);
         } else {
             deadLettersPerReason[DeadLetterReason.valueOf(value.deadLetter.reason).ordinal()].inc();

@@ -4,7 +4,6 @@ import io.eduemotionnet.avro.ConsentAction;
 import io.eduemotionnet.ingest.ConsentUpdate;
 import io.eduemotionnet.ingest.EmbeddingEvent;
 import io.eduemotionnet.ingest.IngestResult;
-import io.eduemotionnet.metrics.EmotionMetrics;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -53,7 +52,7 @@ public class ConsentGate extends AbstractStreamOperator<LearnerInput>
     private final boolean consentRequired;
     private transient ValueState<Long> grantedFrom;
     private transient Counter withoutConsent;
-    private transient Counter grants;
+    private transient Counter changes;
     private transient Counter erasures;
 
     public ConsentGate(boolean consentRequired) {
@@ -64,9 +63,9 @@ public class ConsentGate extends AbstractStreamOperator<LearnerInput>
     public void open() throws Exception {
         super.open();
         grantedFrom = getRuntimeContext().getState(new ValueStateDescriptor<>("consent-granted-from", Types.LONG));
-        withoutConsent = getMetricGroup().counter(EmotionMetrics.EVENTS_WITHOUT_CONSENT);
-        grants = getMetricGroup().counter(EmotionMetrics.CONSENT_GRANTS);
-        erasures = getMetricGroup().counter(EmotionMetrics.ERASURE_ORDERS);
+        withoutConsent = getMetricGroup().counter(PrivacyMetrics.EVENTS_WITHOUT_CONSENT);
+        changes = getMetricGroup().counter(PrivacyMetrics.CONSENT_CHANGES);
+        erasures = getMetricGroup().counter(PrivacyMetrics.ERASURE_ORDERS);
     }
 
     @Override
@@ -124,9 +123,9 @@ public class ConsentGate extends AbstractStreamOperator<LearnerInput>
     }
 
     private void change(ConsentUpdate c, StreamRecord<IngestResult> record) throws Exception {
+        changes.inc();
         Long from = grantedFrom.value();
         if (c.grants()) {
-            grants.inc();
             if (consentRequired && from == null) {
                 grantedFrom.update(c.changedAt);
             }
