@@ -10,13 +10,17 @@ import io.eduemotionnet.avro.LateEvent;
 import io.eduemotionnet.avro.Prediction;
 import io.eduemotionnet.config.JobConfig;
 import io.eduemotionnet.model.ModelInfo;
+import io.eduemotionnet.ingest.ConsentDecoder;
 import io.eduemotionnet.ingest.DeadLetterRecord;
 import io.eduemotionnet.ingest.EmbeddingEvent;
 import io.eduemotionnet.ingest.EventWatermarks;
 import io.eduemotionnet.ingest.IngestResult;
+import io.eduemotionnet.ingest.KafkaConsentDeserializer;
 import io.eduemotionnet.ingest.KafkaEventDeserializer;
 import io.eduemotionnet.ingest.RecordDecoder;
+import io.eduemotionnet.ingest.SplitDeadLetters;
 import io.eduemotionnet.ingest.SplitInvalidRecords;
+import io.eduemotionnet.privacy.ConsentGate;
 import io.eduemotionnet.privacy.ErasureOrder;
 import io.eduemotionnet.privacy.LearnerInput;
 import io.eduemotionnet.sink.AvroRecords;
@@ -92,6 +96,67 @@ public final class EmotionPipeline {
                 .uid("learner-operator");
     }
 
+    /** What the consent gate lets through (events and erasure orders, keyed by learner), and the dead letters of its inputs. */
+    public static final class Gated {
+        public final SingleOutputStreamOperator<LearnerInput> inputs;
+        public final DataStream<DeadLetterRecord> deadLetters;
+
+        Gated(SingleOutputStreamOperator<LearnerInput> inputs, DataStream<DeadLetterRecord> deadLetters) {
+            this.inputs = inputs;
+            this.deadLetters = deadLetters;
+        }
+    }
+
+    /**
+     * Privacy: dead letters aside, then the consent gate keyed by learner. {@code consent} is the consent
+     * topic, or null when consent changes come in line with the events (the synthetic source).
+     */
+    public static Gated gate(DataStream<IngestResult> decoded, DataStream<IngestResult> consent, JobConfig cfg) {
+        // same parallelism as the source: forwarded, not rebalanced, so a learner's consent changes and events
+        // reach the gate in the order the source read them
+        SingleOutputStreamOperator<IngestResult> valid = decoded.process(new SplitDeadLetters())
+                .name("split-invalid-records").uid("split-invalid-records").setParallelism(decoded.getParallelism());
+        DataStream<DeadLetterRecord> dead = valid.getSideOutput(SplitInvalidRecords.DEAD_LETTERS);
+        TypeInformation<LearnerInput> type = TypeInformation.of(LearnerInput.class);
+        ConsentGate gate = new ConsentGate(cfg.consentRequired);
+        SingleOutputStreamOperator<LearnerInput> gated;
+        if (consent == null) {
+            gated = valid.keyBy(EmotionPipeline::learnerOf).transform("consent-gate", type, gate).uid("consent-gate");
+        } else {
+            SingleOutputStreamOperator<IngestResult> changes = consent.process(new SplitDeadLetters())
+                    .name("split-invalid-consent").uid("split-invalid-consent").setParallelism(consent.getParallelism());
+            dead = dead.union(changes.getSideOutput(SplitInvalidRecords.DEAD_LETTERS));
+            gated = valid.connect(changes).keyBy(EmotionPipeline::learnerOf, EmotionPipeline::learnerOf)
+                    .transform("consent-gate", type, gate).uid("consent-gate");
+        }
+        return new Gated(gated, dead);
+    }
+
+    static String learnerOf(IngestResult r) {
+        return r.event != null ? r.event.learnerId : r.consent.learnerId;
+    }
+
+    /**
+     * The compacted consent topic, from its start on a fresh start (each learner's latest change), from the
+     * checkpoint's offsets on a restore. Consent changes never make watermarks (the gate ignores this input's).
+     */
+    public static DataStream<IngestResult> consentSource(StreamExecutionEnvironment env, JobConfig cfg) {
+        KafkaSource<IngestResult> source = KafkaSource.<IngestResult>builder()
+                .setBootstrapServers(cfg.kafkaBootstrap)
+                .setTopics(cfg.topicConsent)
+                .setGroupId(cfg.kafkaGroupId)
+                .setStartingOffsets(OffsetsInitializer.earliest())
+                .setDeserializer(new KafkaConsentDeserializer(consentDecoder(cfg)))
+                .setProperties(KafkaOutputs.clientProperties(cfg))
+                .setProperty("isolation.level", "read_committed")
+                .build();
+        return env.fromSource(source, WatermarkStrategy.noWatermarks(), "kafka-consent").uid("kafka-consent");
+    }
+
+    public static ConsentDecoder consentDecoder(JobConfig cfg) {
+        return new ConsentDecoder(cfg.idPattern, cfg.consentPurpose, cfg.maxFuture.toMillis(), Clock.systemUTC());
+    }
+
     public static RecordDecoder decoder(JobConfig cfg, ModelInfo model) {
         return new RecordDecoder(model, cfg.idPattern, cfg.maxFuture.toMillis(), Clock.systemUTC());
     }
@@ -130,7 +195,8 @@ public final class EmotionPipeline {
                                                            SyntheticStream stream) {
         return env.fromSource(SyntheticSource.create(stream), WatermarkStrategy.noWatermarks(), "synthetic-learners")
                 .uid("synthetic-learners").setParallelism(1)
-                .flatMap(new SyntheticSource.Decode(decoder(cfg, model))).name("decode-validate").uid("decode-validate")
+                .flatMap(new SyntheticSource.Decode(decoder(cfg, model), stream.consent == null ? null : consentDecoder(cfg)))
+                .name("decode-validate").uid("decode-validate")
                 .setParallelism(1)
                 .assignTimestampsAndWatermarks(watermarks(cfg)).name("event-time").uid("event-time").setParallelism(1);
     }
