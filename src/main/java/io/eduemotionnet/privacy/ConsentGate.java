@@ -4,6 +4,7 @@ import io.eduemotionnet.avro.ConsentAction;
 import io.eduemotionnet.ingest.ConsentUpdate;
 import io.eduemotionnet.ingest.EmbeddingEvent;
 import io.eduemotionnet.ingest.IngestResult;
+import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -54,6 +55,9 @@ public class ConsentGate extends AbstractStreamOperator<LearnerInput>
     private transient Counter withoutConsent;
     private transient Counter changes;
     private transient Counter erasures;
+    // the same counts as accumulators: a local run's summary reads them from the job's result
+    private transient LongCounter withoutConsentTotal;
+    private transient LongCounter erasuresTotal;
 
     public ConsentGate(boolean consentRequired) {
         this.consentRequired = consentRequired;
@@ -66,6 +70,10 @@ public class ConsentGate extends AbstractStreamOperator<LearnerInput>
         withoutConsent = getMetricGroup().counter(PrivacyMetrics.EVENTS_WITHOUT_CONSENT);
         changes = getMetricGroup().counter(PrivacyMetrics.CONSENT_CHANGES);
         erasures = getMetricGroup().counter(PrivacyMetrics.ERASURE_ORDERS);
+        withoutConsentTotal = new LongCounter();
+        erasuresTotal = new LongCounter();
+        getRuntimeContext().addAccumulator(PrivacyMetrics.EVENTS_WITHOUT_CONSENT, withoutConsentTotal);
+        getRuntimeContext().addAccumulator(PrivacyMetrics.ERASURE_ORDERS, erasuresTotal);
     }
 
     @Override
@@ -116,6 +124,7 @@ public class ConsentGate extends AbstractStreamOperator<LearnerInput>
             Long from = grantedFrom.value();
             if (from == null || e.eventTime < from) {
                 withoutConsent.inc();
+                withoutConsentTotal.add(1);
                 return;
             }
         }
@@ -141,6 +150,7 @@ public class ConsentGate extends AbstractStreamOperator<LearnerInput>
             order.addDeleted(ErasureOrder.Deleted.CONSENT, 1);
         }
         erasures.inc();
+        erasuresTotal.add(1);
         output.collect(record.replace(LearnerInput.erase(order)));
     }
 }
