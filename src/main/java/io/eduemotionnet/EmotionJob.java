@@ -53,17 +53,29 @@ public final class EmotionJob {
         }
         SyntheticStream synthetic = null;
         DataStream<IngestResult> decoded;
+        DataStream<IngestResult> consent = null; // the synthetic source sends its consent changes in line
         if (cfg.source == JobOptions.SourceType.KAFKA) {
             decoded = EmotionPipeline.kafkaSource(env, cfg, model);
+            if (cfg.topicConsent != null) {
+                consent = EmotionPipeline.consentSource(env, cfg);
+            }
         } else {
-            synthetic = SyntheticStream.fromConfig(cfg, model.stepMillis, System.currentTimeMillis());
+            synthetic = SyntheticStream.fromConfig(cfg, model.stepMillis, System.currentTimeMillis())
+                    .withConsent(cfg.syntheticNoConsentRate, cfg.syntheticWithdrawRate);
             if (!synthetic.spec.fingerprint.equals(model.benchmarkFingerprint)) {
                 LOG.warn("the synthetic source's spec ({}) is not the one the model was trained on ({})",
                         synthetic.spec.fingerprint, model.benchmarkFingerprint);
             }
             decoded = EmotionPipeline.syntheticSource(env, cfg, model, synthetic);
         }
-        EmotionPipeline.Outputs out = EmotionPipeline.build(decoded, cfg, model);
+        EmotionPipeline.Outputs out;
+        if (cfg.consentGateEnabled()) {
+            out = EmotionPipeline.build(decoded, consent, cfg, model);
+        } else {
+            LOG.warn("{} is false and {} is empty: every learner is scored, and erasure requests cannot reach the job",
+                    JobOptions.CONSENT_REQUIRED.key(), JobOptions.TOPIC_CONSENT.key());
+            out = EmotionPipeline.build(decoded, cfg, model);
+        }
         EmotionPipeline.writeAlignedSteps(out, cfg);
         if (cfg.sink == JobOptions.SinkType.KAFKA) {
             EmotionPipeline.writeToKafka(out, cfg);

@@ -23,7 +23,9 @@ import io.eduemotionnet.ingest.SplitInvalidRecords;
 import io.eduemotionnet.privacy.ConsentGate;
 import io.eduemotionnet.privacy.ErasureOrder;
 import io.eduemotionnet.privacy.LearnerInput;
+import io.eduemotionnet.avro.ErasureReceipt;
 import io.eduemotionnet.sink.AvroRecords;
+import io.eduemotionnet.sink.ErasureReceipts;
 import io.eduemotionnet.sink.KafkaOutputs;
 import io.eduemotionnet.sink.TrainingFormatEncoder;
 import io.eduemotionnet.synthetic.SyntheticSource;
@@ -35,7 +37,10 @@ import org.apache.flink.connector.file.sink.FileSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.fs.Path;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamUtils;
+import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.filesystem.OutputFileConfig;
@@ -59,6 +64,8 @@ public final class EmotionPipeline {
         public final DataStream<AlignedStep> alignedSteps;
         /** Erasure orders the learner operator carried out (with what it deleted). */
         public final DataStream<ErasureOrder> erasures;
+        /** One receipt per carried-out order (the learner operator is the last per-learner stage). */
+        public final DataStream<ErasureReceipt> receipts;
 
         public Outputs(SingleOutputStreamOperator<Prediction> predictions, DataStream<DeadLetterRecord> deadLetters) {
             this.predictions = predictions;
@@ -67,11 +74,29 @@ public final class EmotionPipeline {
             this.alignedSteps = predictions.getSideOutput(LearnerOutputs.ALIGNED_STEPS);
             this.lateEvents = predictions.getSideOutput(LearnerOutputs.LATE_EVENTS);
             this.erasures = predictions.getSideOutput(LearnerOutputs.ERASURES);
+            this.receipts = erasures.map(new ErasureReceipts()).name("erasure-receipts").uid("erasure-receipts");
             this.deadLetters = deadLetters;
         }
     }
 
-    /** Ingest -> learner operator, from decoded records with timestamps and watermarks (no consent gate). */
+    /**
+     * The job: ingest -> consent gate -> learner operator, from decoded records with timestamps and
+     * watermarks. {@code consent} is the consent topic's records, or null when consent changes come in line
+     * with the events (the synthetic source). The gate's output is already partitioned by learner, so the
+     * learner operator takes it as a keyed stream without a second shuffle.
+     */
+    public static Outputs build(DataStream<IngestResult> decoded, DataStream<IngestResult> consent, JobConfig cfg,
+                                ModelInfo model) {
+        Gated gated = gate(decoded, consent, cfg);
+        KeyedStream<LearnerInput, String> inputs =
+                DataStreamUtils.reinterpretAsKeyedStream(gated.inputs, LearnerInput::learnerId, Types.STRING);
+        return new Outputs(learnKeyed(inputs, cfg, model), gated.deadLetters);
+    }
+
+    /**
+     * Ingest -> learner operator without a consent gate: every valid event is scored and nothing can erase
+     * (tests and benchmarks; the job uses it only with edu.privacy.consent-required false and no consent topic).
+     */
     public static Outputs build(DataStream<IngestResult> decoded, JobConfig cfg, ModelInfo model) {
         SingleOutputStreamOperator<EmbeddingEvent> events = validate(decoded);
         DataStream<LearnerInput> inputs = events.map(LearnerInput::of).returns(LearnerInput.class)
@@ -90,9 +115,12 @@ public final class EmotionPipeline {
      * names; a new uid: state of the separate align and inference operators is not restored into it.)
      */
     public static SingleOutputStreamOperator<Prediction> learn(DataStream<LearnerInput> inputs, JobConfig cfg, ModelInfo model) {
-        return inputs
-                .keyBy(LearnerInput::learnerId)
-                .transform("tfl-inference", TypeInformation.of(Prediction.class), new LearnerOperator(cfg, model))
+        return learnKeyed(inputs.keyBy(LearnerInput::learnerId), cfg, model);
+    }
+
+    static SingleOutputStreamOperator<Prediction> learnKeyed(KeyedStream<LearnerInput, String> inputs, JobConfig cfg,
+                                                             ModelInfo model) {
+        return inputs.transform("tfl-inference", TypeInformation.of(Prediction.class), new LearnerOperator(cfg, model))
                 .uid("learner-operator");
     }
 
@@ -210,6 +238,7 @@ public final class EmotionPipeline {
         KafkaOutputs.write(out.deadLetters.map(AvroRecords::deadLetter).returns(DeadLetter.class)
                         .name("dead-letter-records").uid("dead-letter-records"),
                 cfg, cfg.topicDeadLetters, "dead-letters", d -> null);
+        KafkaOutputs.write(out.receipts, cfg, cfg.topicErasureReceipts, "erasure-receipts", r -> r.getLearnerId());
     }
 
     /**

@@ -4,6 +4,8 @@ import io.eduemotionnet.avro.Prediction;
 import io.eduemotionnet.config.JobConfig;
 import io.eduemotionnet.model.ModelInfo;
 import io.eduemotionnet.ingest.DeadLetterRecord;
+import io.eduemotionnet.privacy.PrivacyMetrics;
+import io.eduemotionnet.synthetic.SyntheticConsent;
 import io.eduemotionnet.synthetic.SyntheticStream;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -13,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.CloseableIterator;
@@ -42,7 +45,8 @@ final class LocalSummary {
                 new Counting<>("dead letters", out.deadLetters.collectAsync()),
                 new Counting<>("late events", out.lateEvents.collectAsync()),
                 new Counting<>("dropout reports", out.dropout.collectAsync()),
-                new Counting<>("confidence reports", out.confidence.collectAsync()));
+                new Counting<>("confidence reports", out.confidence.collectAsync()),
+                new Counting<>("erasure receipts", out.receipts.collectAsync()));
         long start = System.currentTimeMillis();
         JobClient job = env.executeAsync("edu-emotionnet (embedded)");
         System.out.printf("Edu-EmotionNet: embedded run, model %s (trained on %s)%n", model.version, model.trainingData);
@@ -107,12 +111,34 @@ final class LocalSummary {
         System.out.printf("  dead letters      %,d %s%n", others.get(0).count.get(), reasons);
         System.out.printf("  late events       %,d%n", others.get(1).count.get());
         System.out.printf("  dropout reports   %,d, confidence reports %,d%n", others.get(2).count.get(), others.get(3).count.get());
+        printConsent(result, others.get(4).count.get());
         if (scores.total > 0) {
             System.out.printf("  accuracy          %.3f against the generator's truth (%,d steps)%n", scores.accuracy(), scores.total);
             System.out.printf("  macro-F1          %.3f  per class %s%n", scores.macroF1(), scores.perClass(model.classes));
         }
         System.out.printf("  throughput        %,.0f predictions/s over %.1f s wall clock (job runtime %.1f s)%n",
                 count / seconds, seconds, result.getNetRuntime() / 1000.0);
+    }
+
+    /** What the consent gate did: measured counts (accumulators, receipts), with the synthetic learners' choices. */
+    private void printConsent(JobExecutionResult result, long receipts) {
+        Long withoutConsent = result.getAccumulatorResult(PrivacyMetrics.EVENTS_WITHOUT_CONSENT);
+        if (withoutConsent == null) {
+            System.out.println("  consent           no consent gate: every learner was scored");
+            return;
+        }
+        Long orders = result.getAccumulatorResult(PrivacyMetrics.ERASURE_ORDERS);
+        if (synthetic != null && synthetic.consent != null) {
+            int[] kinds = new int[SyntheticConsent.Kind.values().length];
+            for (int i = 0; i < synthetic.learners; i++) {
+                kinds[synthetic.consent.kind(i).ordinal()]++;
+            }
+            System.out.printf("  consent           %,d learners granted (%,d of them withdrew mid-session), %,d never did%n",
+                    kinds[SyntheticConsent.Kind.GRANTS.ordinal()] + kinds[SyntheticConsent.Kind.WITHDRAWS.ordinal()],
+                    kinds[SyntheticConsent.Kind.WITHDRAWS.ordinal()], kinds[SyntheticConsent.Kind.NEVER_GRANTS.ordinal()]);
+        }
+        System.out.printf("  without consent   %,d events discarded before any state (not scored, not dead-lettered)%n", withoutConsent);
+        System.out.printf("  erasures          %,d orders, %,d receipts%n", orders == null ? 0 : orders, receipts);
     }
 
     private int truthOf(Prediction p, Map<Integer, int[]> cache) {

@@ -1,7 +1,5 @@
 package io.eduemotionnet.ingest;
 
-import io.eduemotionnet.metrics.EmotionMetrics;
-import io.eduemotionnet.sideoutput.OutputTags;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
@@ -19,8 +17,8 @@ public class SplitDeadLetters extends ProcessFunction<IngestResult, IngestResult
 
     @Override
     public void open(OpenContext openContext) {
-        eventsPerModality = EmotionMetrics.perModality(getRuntimeContext().getMetricGroup(), EmotionMetrics.EVENTS);
-        deadLettersPerReason = EmotionMetrics.deadLetters(getRuntimeContext().getMetricGroup());
+        eventsPerModality = IngestMetrics.eventsPerModality(getRuntimeContext().getMetricGroup());
+        deadLettersPerReason = IngestMetrics.deadLettersPerReason(getRuntimeContext().getMetricGroup());
     }
 
     @Override
@@ -32,7 +30,7 @@ public class SplitDeadLetters extends ProcessFunction<IngestResult, IngestResult
             out.collect(value);
         } else {
             deadLettersPerReason[DeadLetterReason.valueOf(value.deadLetter.reason).ordinal()].inc();
-            ctx.output(OutputTags.DEAD_LETTERS, value.deadLetter);
+            ctx.output(SplitInvalidRecords.DEAD_LETTERS, value.deadLetter);
         }
     }
 }
