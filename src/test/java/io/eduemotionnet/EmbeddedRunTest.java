@@ -18,13 +18,28 @@ class EmbeddedRunTest {
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
         try {
-            EmotionJob.run(new String[] {"--edu.synthetic.learners", "30", "--edu.synthetic.invalid-rate", "0.01"});
+            EmotionJob.run(new String[] {"--edu.synthetic.learners", "30", "--edu.synthetic.invalid-rate", "0.01",
+                    "--edu.synthetic.no-consent-rate", "0.1", "--edu.synthetic.withdraw-rate", "0.1"});
         } finally {
             System.setOut(original);
         }
         String out = captured.toString(StandardCharsets.UTF_8);
         original.println(out);
-        assertThat(out).contains("Summary").contains("learners          30");
+        assertThat(out).contains("Summary");
+        // the synthetic learners' consent: only those who granted are scored; withdrawals end in receipts
+        Matcher consent = Pattern.compile("consent\\s+(\\d+) learners granted \\((\\d+) of them withdrew mid-session\\), (\\d+) never did")
+                .matcher(out);
+        assertThat(consent.find()).as(out).isTrue();
+        int granted = Integer.parseInt(consent.group(1));
+        int withdrew = Integer.parseInt(consent.group(2));
+        assertThat(granted + Integer.parseInt(consent.group(3))).isEqualTo(30);
+        assertThat(withdrew).isPositive();
+        assertThat(out).contains("learners          " + granted);
+        Matcher without = Pattern.compile("without consent\\s+([\\d,]+) events").matcher(out);
+        assertThat(without.find()).isTrue();
+        assertThat(Integer.parseInt(without.group(1).replace(",", ""))).as("events of learners who never granted or withdrew")
+                .isPositive();
+        assertThat(out).contains("erasures          " + withdrew + " orders, " + withdrew + " receipts");
         Matcher f1 = Pattern.compile("macro-F1\\s+(0\\.\\d+)").matcher(out);
         assertThat(f1.find()).as(out).isTrue();
         assertThat(Double.parseDouble(f1.group(1))).isGreaterThan(0.5); // well above chance (0.25) on 4 classes
