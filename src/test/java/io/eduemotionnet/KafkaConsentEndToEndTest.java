@@ -66,6 +66,10 @@ class KafkaConsentEndToEndTest {
     @BeforeAll
     static void startKafka() throws Exception {
         kafka = TestKafka.start();
+        createTopics();
+    }
+
+    static void createTopics() throws Exception {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
             List<NewTopic> topics = new ArrayList<>();
             for (String t : TOPICS) {

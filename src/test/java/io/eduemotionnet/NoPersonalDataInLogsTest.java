@@ -11,6 +11,7 @@ import io.eduemotionnet.synthetic.RawRecord;
 import io.eduemotionnet.synthetic.SyntheticRecordGenerator;
 import io.eduemotionnet.synthetic.SyntheticStream;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.io.StringWriter;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -35,7 +36,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * No learner id, session id or embedding value in any log line: the embedded job and the Kafka
- * end-to-end job run with the project's loggers at INFO and at DEBUG (everything else at INFO), an
+ * end-to-end jobs (events only; consent, withdrawal and erasure) run with the project's loggers at INFO and at DEBUG (everything else at INFO), an
  * appender added to the root logger captures every line (message and stack traces, from every thread),
  * and each line is searched for the ids and the embeddings' values the runs used.
  */
@@ -44,7 +45,7 @@ class NoPersonalDataInLogsTest {
     static final MiniClusterExtension CLUSTER = TestClusters.extension();
 
     /** Ids of the end-to-end test (learner-0 ...) and of the synthetic source (synthetic-000000 ...). */
-    static final Pattern IDS = Pattern.compile("learner-\\d|synthetic-\\d{6}");
+    static final Pattern IDS = Pattern.compile("learner-\\d|synthetic-\\d{6}|guardian-");
 
     @AfterAll
     static void restoreLevels() {
@@ -64,6 +65,15 @@ class NoPersonalDataInLogsTest {
             } finally {
                 KafkaEndToEndTest.kafka.close();
                 KafkaEndToEndTest.kafka = null;
+            }
+            KafkaConsentEndToEndTest.kafka = TestKafka.start();
+            try {
+                KafkaConsentEndToEndTest.createTopics();
+                new KafkaConsentEndToEndTest().consentWithdrawalAndErasureThroughKafka(
+                        java.nio.file.Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "savepoints"));
+            } finally {
+                KafkaConsentEndToEndTest.kafka.close();
+                KafkaConsentEndToEndTest.kafka = null;
             }
         } finally {
             capture.detach();
@@ -107,7 +117,7 @@ class NoPersonalDataInLogsTest {
      */
     static Set<String> embeddingValues() throws Exception {
         Set<String> out = new HashSet<>();
-        for (long seed = 0; seed < 5 * 31 + 3; seed++) {
+        for (long seed = 0; seed < 13 * 31 + 3; seed++) { // the end-to-end tests' seeds
             for (io.eduemotionnet.avro.Modality m : io.eduemotionnet.avro.Modality.values()) {
                 for (Float v : io.eduemotionnet.ingest.TestEvents.event("x", m, 1, seed).getEmbedding()) {
                     add(out, v);

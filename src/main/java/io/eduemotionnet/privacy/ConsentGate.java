@@ -15,6 +15,8 @@ import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The consent gate, keyed by learner: the only stage that sees a learner's events before anything is
@@ -47,6 +49,7 @@ public class ConsentGate extends AbstractStreamOperator<LearnerInput>
         implements OneInputStreamOperator<IngestResult, LearnerInput>,
         TwoInputStreamOperator<IngestResult, IngestResult, LearnerInput> {
     private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(ConsentGate.class);
     public static final String CAUSE_WITHDRAWAL = "WITHDRAWAL";
     public static final String CAUSE_REQUEST = "REQUEST";
 
@@ -151,6 +154,9 @@ public class ConsentGate extends AbstractStreamOperator<LearnerInput>
         }
         erasures.inc();
         erasuresTotal.add(1);
+        // counts only: never the learner id or the request id (the receipt carries them)
+        LOG.debug("erasure order sent down the learner's stages: cause {}, grant deleted {}", order.cause,
+                order.deleted(ErasureOrder.Deleted.CONSENT));
         output.collect(record.replace(LearnerInput.erase(order)));
     }
 }
