@@ -64,17 +64,24 @@ public final class EmotionPipeline {
         public final DataStream<AlignedStep> alignedSteps;
         /** Erasure orders the learner operator carried out (with what it deleted). */
         public final DataStream<ErasureOrder> erasures;
-        /** One receipt per carried-out order (the learner operator is the last per-learner stage). */
+        /**
+         * One receipt per carried-out order (the learner operator is the last per-learner stage); null
+         * without a consent gate, where nothing can order an erasure.
+         */
         public final DataStream<ErasureReceipt> receipts;
 
         public Outputs(SingleOutputStreamOperator<Prediction> predictions, DataStream<DeadLetterRecord> deadLetters) {
+            this(predictions, deadLetters, false);
+        }
+
+        Outputs(SingleOutputStreamOperator<Prediction> predictions, DataStream<DeadLetterRecord> deadLetters, boolean gated) {
             this.predictions = predictions;
             this.dropout = predictions.getSideOutput(LearnerOutputs.DROPOUT);
             this.confidence = predictions.getSideOutput(LearnerOutputs.CONFIDENCE);
             this.alignedSteps = predictions.getSideOutput(LearnerOutputs.ALIGNED_STEPS);
             this.lateEvents = predictions.getSideOutput(LearnerOutputs.LATE_EVENTS);
             this.erasures = predictions.getSideOutput(LearnerOutputs.ERASURES);
-            this.receipts = erasures.map(new ErasureReceipts()).name("erasure-receipts").uid("erasure-receipts");
+            this.receipts = gated ? erasures.map(new ErasureReceipts()).name("erasure-receipts").uid("erasure-receipts") : null;
             this.deadLetters = deadLetters;
         }
     }
@@ -90,7 +97,7 @@ public final class EmotionPipeline {
         Gated gated = gate(decoded, consent, cfg);
         KeyedStream<LearnerInput, String> inputs =
                 DataStreamUtils.reinterpretAsKeyedStream(gated.inputs, LearnerInput::learnerId, Types.STRING);
-        return new Outputs(learnKeyed(inputs, cfg, model), gated.deadLetters);
+        return new Outputs(learnKeyed(inputs, cfg, model), gated.deadLetters, true);
     }
 
     /**
@@ -238,7 +245,9 @@ public final class EmotionPipeline {
         KafkaOutputs.write(out.deadLetters.map(AvroRecords::deadLetter).returns(DeadLetter.class)
                         .name("dead-letter-records").uid("dead-letter-records"),
                 cfg, cfg.topicDeadLetters, "dead-letters", d -> null);
-        KafkaOutputs.write(out.receipts, cfg, cfg.topicErasureReceipts, "erasure-receipts", r -> r.getLearnerId());
+        if (out.receipts != null) {
+            KafkaOutputs.write(out.receipts, cfg, cfg.topicErasureReceipts, "erasure-receipts", r -> r.getLearnerId());
+        }
     }
 
     /**

@@ -46,7 +46,7 @@ final class LocalSummary {
                 new Counting<>("late events", out.lateEvents.collectAsync()),
                 new Counting<>("dropout reports", out.dropout.collectAsync()),
                 new Counting<>("confidence reports", out.confidence.collectAsync()),
-                new Counting<>("erasure receipts", out.receipts.collectAsync()));
+                new Counting<>("erasure receipts", out.receipts != null ? out.receipts.collectAsync() : CloseableIterator.empty()));
         long start = System.currentTimeMillis();
         JobClient job = env.executeAsync("edu-emotionnet (embedded)");
         System.out.printf("Edu-EmotionNet: embedded run, model %s (trained on %s)%n", model.version, model.trainingData);
