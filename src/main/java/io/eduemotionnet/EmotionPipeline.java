@@ -3,9 +3,11 @@ package io.eduemotionnet;
 import io.eduemotionnet.learner.AlignedStep;
 import io.eduemotionnet.learner.LearnerOperator;
 import io.eduemotionnet.learner.LearnerOutputs;
+import io.eduemotionnet.avro.CohortAffect;
 import io.eduemotionnet.avro.ConfidenceReport;
 import io.eduemotionnet.avro.DeadLetter;
 import io.eduemotionnet.avro.DropoutReport;
+import io.eduemotionnet.avro.Intervention;
 import io.eduemotionnet.avro.LateEvent;
 import io.eduemotionnet.avro.Prediction;
 import io.eduemotionnet.config.JobConfig;
@@ -19,6 +21,7 @@ import io.eduemotionnet.ingest.RecordDecoder;
 import io.eduemotionnet.ingest.SplitInvalidRecords;
 import io.eduemotionnet.privacy.ErasureOrder;
 import io.eduemotionnet.privacy.LearnerInput;
+import io.eduemotionnet.signals.SignalsStage;
 import io.eduemotionnet.sink.AvroRecords;
 import io.eduemotionnet.sink.KafkaOutputs;
 import io.eduemotionnet.sink.TrainingFormatEncoder;
@@ -39,7 +42,8 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /**
  * The job's wiring, stage by stage: ingest (decode, validate, watermark) -> the learner operator (one
- * keyBy: open steps, carried state, batched ONNX) -> outputs. Sources and sinks are attached separately,
+ * keyBy: open steps, carried state, batched ONNX) -> signals (interventions, cohort affect; no second
+ * shuffle) -> outputs. Sources and sinks are attached separately,
  * so tests and benchmarks feed their own records and collect every output.
  */
 public final class EmotionPipeline {
@@ -53,17 +57,22 @@ public final class EmotionPipeline {
         public final DataStream<LateEvent> lateEvents;
         public final DataStream<DeadLetterRecord> deadLetters;
         public final DataStream<AlignedStep> alignedSteps;
-        /** Erasure orders the learner operator carried out (with what it deleted). */
+        /** Erasure orders carried out by the learner operator and then the signals stage (with what each deleted). */
         public final DataStream<ErasureOrder> erasures;
+        public final DataStream<Intervention> interventions;
+        public final DataStream<CohortAffect> cohortAffect;
 
-        public Outputs(SingleOutputStreamOperator<Prediction> predictions, DataStream<DeadLetterRecord> deadLetters) {
+        public Outputs(SingleOutputStreamOperator<Prediction> predictions, DataStream<DeadLetterRecord> deadLetters,
+                       SignalsStage.Outputs signals) {
             this.predictions = predictions;
             this.dropout = predictions.getSideOutput(LearnerOutputs.DROPOUT);
             this.confidence = predictions.getSideOutput(LearnerOutputs.CONFIDENCE);
             this.alignedSteps = predictions.getSideOutput(LearnerOutputs.ALIGNED_STEPS);
             this.lateEvents = predictions.getSideOutput(LearnerOutputs.LATE_EVENTS);
-            this.erasures = predictions.getSideOutput(LearnerOutputs.ERASURES);
             this.deadLetters = deadLetters;
+            this.erasures = signals.erasures;
+            this.interventions = signals.interventions;
+            this.cohortAffect = signals.cohortAffect;
         }
     }
 
@@ -72,7 +81,16 @@ public final class EmotionPipeline {
         SingleOutputStreamOperator<EmbeddingEvent> events = validate(decoded);
         DataStream<LearnerInput> inputs = events.map(LearnerInput::of).returns(LearnerInput.class)
                 .name("learner-input").uid("learner-input");
-        return new Outputs(learn(inputs, cfg, model), events.getSideOutput(SplitInvalidRecords.DEAD_LETTERS));
+        SingleOutputStreamOperator<Prediction> predictions = learn(inputs, cfg, model);
+        return new Outputs(predictions, events.getSideOutput(SplitInvalidRecords.DEAD_LETTERS), signals(predictions, cfg, model));
+    }
+
+    /**
+     * Signals after the learner operator, on its partitioning (no second shuffle): the learner operator's
+     * erasure orders go on through the signals stage, which erases its own per-learner state.
+     */
+    public static SignalsStage.Outputs signals(SingleOutputStreamOperator<Prediction> predictions, JobConfig cfg, ModelInfo model) {
+        return SignalsStage.build(predictions, predictions.getSideOutput(LearnerOutputs.ERASURES), cfg, model);
     }
 
     /** Ingest: valid events on, dead letters to their side output. */
@@ -144,6 +162,9 @@ public final class EmotionPipeline {
         KafkaOutputs.write(out.deadLetters.map(AvroRecords::deadLetter).returns(DeadLetter.class)
                         .name("dead-letter-records").uid("dead-letter-records"),
                 cfg, cfg.topicDeadLetters, "dead-letters", d -> null);
+        KafkaOutputs.write(out.interventions, cfg, cfg.topicInterventions, "interventions", i -> i.getLearnerId());
+        // keyed by cohort: no learner id in a cohort record, its key included
+        KafkaOutputs.write(out.cohortAffect, cfg, cfg.topicCohortAffect, "cohort-affect", c -> c.getCohortId());
     }
 
     /**

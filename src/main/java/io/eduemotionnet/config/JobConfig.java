@@ -6,6 +6,7 @@ import io.eduemotionnet.config.JobOptions.SinkType;
 import io.eduemotionnet.config.JobOptions.SourceType;
 import java.io.Serializable;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -45,6 +46,11 @@ public final class JobConfig implements Serializable {
     public final String topicConfidence;
     public final String topicLate;
     public final String topicDeadLetters;
+    public final String topicInterventions;
+    public final String topicCohortAffect;
+    public final List<InterventionRuleSpec> interventionRules;
+    public final Duration interventionCooldown;
+    public final int cohortMinLearners;
     public final SourceType source;
     public final SinkType sink;
     public final String alignedStepsPath;
@@ -54,6 +60,7 @@ public final class JobConfig implements Serializable {
     public final double syntheticMissingRate;
     public final double syntheticInvalidRate;
     public final long syntheticSeed;
+    public final int syntheticCohortSize;
     public final double syntheticSpeed;
     public final int localParallelism;
     public final Duration localCheckpointInterval;
@@ -86,6 +93,12 @@ public final class JobConfig implements Serializable {
         topicConfidence = nonBlank(c, JobOptions.TOPIC_CONFIDENCE);
         topicLate = nonBlank(c, JobOptions.TOPIC_LATE);
         topicDeadLetters = nonBlank(c, JobOptions.TOPIC_DEAD_LETTERS);
+        topicInterventions = nonBlank(c, JobOptions.TOPIC_INTERVENTIONS);
+        topicCohortAffect = nonBlank(c, JobOptions.TOPIC_COHORT_AFFECT);
+        interventionRules = InterventionRuleSpec.parseAll(get(c, JobOptions.INTERVENTION_RULES), JobOptions.INTERVENTION_RULES.key());
+        interventionCooldown = nonNegative(c, JobOptions.INTERVENTION_COOLDOWN);
+        // k = 1 would publish a single learner's affect under a cohort's name
+        cohortMinLearners = between(c, JobOptions.COHORT_MIN_LEARNERS, 2, 1_000_000);
         boolean kafkaSet = kafkaBootstrap != null && !kafkaBootstrap.isBlank();
         SourceType s = get(c, JobOptions.SOURCE);
         source = s == SourceType.AUTO ? (kafkaSet ? SourceType.KAFKA : SourceType.SYNTHETIC) : s;
@@ -103,6 +116,7 @@ public final class JobConfig implements Serializable {
         syntheticMissingRate = between(c, JobOptions.SYNTHETIC_MISSING_RATE, 0.0, 0.8);
         syntheticInvalidRate = between(c, JobOptions.SYNTHETIC_INVALID_RATE, 0.0, 0.5);
         syntheticSeed = get(c, JobOptions.SYNTHETIC_SEED);
+        syntheticCohortSize = between(c, JobOptions.SYNTHETIC_COHORT_SIZE, 0, 10_000_000);
         syntheticSpeed = between(c, JobOptions.SYNTHETIC_SPEED, 0.0, 1e6);
         localParallelism = between(c, JobOptions.PARALLELISM, 1, 1024);
         localCheckpointInterval = positive(c, JobOptions.LOCAL_CHECKPOINT_INTERVAL);

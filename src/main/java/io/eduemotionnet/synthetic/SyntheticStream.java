@@ -25,10 +25,18 @@ public final class SyntheticStream implements Serializable {
     public final long baseMillis;
     /** Global steps until the last session ends (Long.MAX_VALUE when unbounded). */
     public final long totalSteps;
+    /** Learners per cohort (cohort_id {@link #cohortId}); 0 = events carry no cohort. */
+    public final int cohortSize;
 
     public SyntheticStream(BenchmarkSpec spec, int learners, int sessionsPerLearner, double missingRate, double anomalyRate,
                            long seed, double speed, long stepMillis, long nowMillis) {
+        this(spec, learners, sessionsPerLearner, missingRate, anomalyRate, seed, speed, stepMillis, nowMillis, 0);
+    }
+
+    public SyntheticStream(BenchmarkSpec spec, int learners, int sessionsPerLearner, double missingRate, double anomalyRate,
+                           long seed, double speed, long stepMillis, long nowMillis, int cohortSize) {
         this.spec = spec;
+        this.cohortSize = cohortSize;
         this.learners = learners;
         this.sessionsPerLearner = sessionsPerLearner;
         this.missingRate = missingRate;
@@ -61,6 +69,7 @@ public final class SyntheticStream implements Serializable {
         this.stepMillis = other.stepMillis;
         this.baseMillis = other.baseMillis;
         this.totalSteps = totalSteps;
+        this.cohortSize = other.cohortSize;
     }
 
     /** The same stream cut after the first {@code steps} global steps (benchmarks). */
@@ -71,7 +80,7 @@ public final class SyntheticStream implements Serializable {
     public static SyntheticStream fromConfig(JobConfig cfg, long stepMillis, long nowMillis) {
         BenchmarkSpec spec = BenchmarkSpec.parse(ResourceLoader.read(cfg.syntheticSpecPath, JobOptions.SYNTHETIC_SPEC.key()));
         return new SyntheticStream(spec, cfg.syntheticLearners, cfg.syntheticSessionsPerLearner, cfg.syntheticMissingRate,
-                cfg.syntheticInvalidRate, cfg.syntheticSeed, cfg.syntheticSpeed, stepMillis, nowMillis);
+                cfg.syntheticInvalidRate, cfg.syntheticSeed, cfg.syntheticSpeed, stepMillis, nowMillis, cfg.syntheticCohortSize);
     }
 
     public LearnerSimulator simulator(int learner) {
@@ -95,6 +104,11 @@ public final class SyntheticStream implements Serializable {
             sb.append('0');
         }
         return sb.append(digits);
+    }
+
+    /** The cohort of a learner (consecutive learners share one), or null when the stream has none. */
+    public String cohortId(int learner) {
+        return cohortSize == 0 ? null : padded(new StringBuilder(23).append("synthetic-cohort-"), learner / cohortSize, 4).toString();
     }
 
     /** Parses a synthetic learner id back to its index, or -1. */
