@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.windowing.ProcessWindowFunction;
@@ -17,8 +18,13 @@ public class CohortAffectWindow extends ProcessWindowFunction<CohortSums, Cohort
     private static final long serialVersionUID = 1L;
     private final List<String> classes;
     private final int minLearners;
+    /** Accumulator names: the embedded run's summary reports them. */
+    public static final String PUBLISHED_ACCUMULATOR = "cohort-windows-published";
+    public static final String SUPPRESSED_ACCUMULATOR = "cohort-windows-suppressed";
     private transient Counter published;
     private transient Counter suppressed;
+    private transient LongCounter publishedTotal;
+    private transient LongCounter suppressedTotal;
 
     public CohortAffectWindow(List<String> classes, int minLearners) {
         this.classes = List.copyOf(classes);
@@ -29,6 +35,8 @@ public class CohortAffectWindow extends ProcessWindowFunction<CohortSums, Cohort
     public void open(OpenContext context) {
         published = getRuntimeContext().getMetricGroup().counter(SignalMetrics.COHORT_WINDOWS_PUBLISHED);
         suppressed = getRuntimeContext().getMetricGroup().counter(SignalMetrics.COHORT_WINDOWS_SUPPRESSED);
+        publishedTotal = getRuntimeContext().getLongCounter(PUBLISHED_ACCUMULATOR);
+        suppressedTotal = getRuntimeContext().getLongCounter(SUPPRESSED_ACCUMULATOR);
     }
 
     @Override
@@ -36,6 +44,7 @@ public class CohortAffectWindow extends ProcessWindowFunction<CohortSums, Cohort
         for (CohortSums s : sums) {
             if (s.learners < minLearners) {
                 suppressed.inc(); // k-anonymity: too few learners to publish without singling one out
+                suppressedTotal.add(1L);
                 continue;
             }
             Map<String, Float> shares = new HashMap<>(classes.size() * 2);
@@ -53,10 +62,8 @@ public class CohortAffectWindow extends ProcessWindowFunction<CohortSums, Cohort
                     new ModalityWeights(mie[0], mie[1], mie[2]), new ModalityWeights(missing[0], missing[1], missing[2]),
                     s.modelVersion));
             published.inc();
+            publishedTotal.add(1L);
         }
     }
 
-    public Counter suppressedCounter() {
-        return suppressed;
-    }
 }
