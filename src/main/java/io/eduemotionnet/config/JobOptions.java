@@ -69,8 +69,8 @@ public final class JobOptions {
     // ---- signals: interventions and cohort affect -----------------------------------------------
     public static final ConfigOption<List<String>> INTERVENTION_RULES = ConfigOptions.key("edu.interventions.rules")
             .stringType().asList().defaultValues(
-                    "sustained-confusion:confusion:20s:0.7",
-                    "sustained-frustration:frustration:10s:0.0",
+                    "sustained-confusion:confusion:20s:0.85",
+                    "sustained-frustration:frustration:10s:0.85",
                     "sustained-boredom:boredom:60s:0.0")
             .withDescription("Intervention rules, each <rule>:<state>:<duration>:<min mean probability>: the rule fires"
                     + " once per episode when a learner's predicted label has been <state> for <duration> of steps with"

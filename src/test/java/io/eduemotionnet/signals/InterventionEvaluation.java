@@ -125,7 +125,7 @@ public final class InterventionEvaluation {
         System.out.println("wrote " + out);
     }
 
-    /** Precision/recall/delay for 3 durations (at the rule's p) and 3 values of p (at its duration). */
+    /** Precision/recall/delay for 3 durations (at the rule's p) and other values of p (at its duration). */
     private static ArrayNode tuning(ObjectMapper json, List<Sequence> sequences, InterventionRule rule, long cooldown,
                                     double stepSeconds, long stepMillis) {
         ArrayNode rows = json.createArrayNode();
@@ -133,7 +133,7 @@ public final class InterventionEvaluation {
         for (double f : new double[] {0.5, 1.0, 1.5}) {
             grid.add(new double[] {Math.max(1, Math.round(rule.minSteps * f)), rule.minMeanProbability});
         }
-        for (double p : new double[] {0.6, 0.7, 0.8}) {
+        for (double p : new double[] {0.0, 0.7, 0.85, 0.9}) {
             if (p != rule.minMeanProbability) {
                 grid.add(new double[] {rule.minSteps, p});
             }
