@@ -120,9 +120,38 @@ public final class InterventionEvaluation {
         }
         System.out.println("targets: P precision >= 0.9, R recall >= 0.9 x oracle, D median delay <= oracle + 4 s"
                 + " (lower case: not met)");
+        printMarkdown(report);
         Files.createDirectories(out.toAbsolutePath().getParent());
         Files.writeString(out, json.enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report) + "\n");
         System.out.println("wrote " + out);
+    }
+
+    /** The README's two tables, from the report (so the README carries the command's figures). */
+    private static void printMarkdown(ObjectNode report) {
+        System.out.println();
+        System.out.println("| rule | missing | precision | recall | median delay | oracle precision | oracle recall | oracle median delay | true episodes | events |");
+        System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        report.path("rules").fields().forEachRemaining(rule -> rule.getValue().fields().forEachRemaining(rate -> {
+            JsonNode r = rate.getValue();
+            System.out.printf("| %s | %.0f %% | %.3f | %.3f | %.0f s | %.3f | %.3f | %.0f s | %d | %d |%n", rule.getKey(),
+                    100 * Double.parseDouble(rate.getKey()), r.path("precision").asDouble(), r.path("recall").asDouble(),
+                    r.path("median_delay_s").asDouble(), r.path("oracle_precision").asDouble(), r.path("oracle_recall").asDouble(),
+                    r.path("oracle_median_delay_s").asDouble(), r.path("episodes").asLong(), r.path("events").asLong());
+        }));
+        System.out.println();
+        System.out.println("| rule | duration | min mean p | 20 %: precision / recall / delay | 60 %: precision / recall / delay |");
+        System.out.println("| --- | --- | --- | --- | --- |");
+        report.path("tuning").fields().forEachRemaining(rule -> rule.getValue().forEach(row -> {
+            StringBuilder sb = new StringBuilder();
+            for (String rate : RATES) {
+                JsonNode r = row.path(rate);
+                sb.append(String.format(" %.3f / %.3f / %.0f s |", r.path("precision").asDouble(), r.path("recall").asDouble(),
+                        r.path("median_delay_s").asDouble()));
+            }
+            System.out.printf("| %s | %.0f s | %.2f |%s%n", rule.getKey(), row.path("duration_s").asDouble(),
+                    row.path("min_mean_probability").asDouble(), sb);
+        }));
+        System.out.println();
     }
 
     /** Precision/recall/delay for 3 durations (at the rule's p) and other values of p (at its duration). */
