@@ -2,7 +2,7 @@ package io.eduemotionnet;
 
 import io.eduemotionnet.avro.Intervention;
 import io.eduemotionnet.config.JobConfig;
-import io.eduemotionnet.inference.ModelInfo;
+import io.eduemotionnet.model.ModelInfo;
 import io.eduemotionnet.signals.EpisodeScore;
 import io.eduemotionnet.signals.InterventionRule;
 import io.eduemotionnet.synthetic.SyntheticStream;
