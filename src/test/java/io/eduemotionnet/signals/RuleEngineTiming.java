@@ -59,7 +59,8 @@ public final class RuleEngineTiming {
         int steps = Integer.parseInt(opts.getOrDefault("steps", "300"));
         long n = (long) learners * steps;
         Map<Variant, double[]> best = new HashMap<>(); // {cpu seconds, wall seconds, events}
-        for (int round = 0; round < 2; round++) {
+        int rounds = Integer.parseInt(opts.getOrDefault("rounds", "2"));
+        for (int round = 0; round < rounds; round++) {
             for (Variant v : Variant.values()) {
                 double[] r = run(v, learners, steps);
                 best.merge(v, r, (a, b) -> a[0] <= b[0] ? a : b);
@@ -67,7 +68,7 @@ public final class RuleEngineTiming {
             }
         }
         double base = best.get(Variant.BASELINE)[0];
-        System.out.printf("%,d predictions (%d learners x %d steps), parallelism 1, RocksDB, best of 2 runs%n", n, learners, steps);
+        System.out.printf("%,d predictions (%d learners x %d steps), parallelism 1, RocksDB, best of %d run(s)%n", n, learners, steps, rounds);
         for (Variant v : List.of(Variant.KEYED_FUNCTION, Variant.CEP)) {
             double[] r = best.get(v);
             System.out.printf("  %-15s %6.2f us CPU per prediction above the baseline (%,.0f events)%n", v,
