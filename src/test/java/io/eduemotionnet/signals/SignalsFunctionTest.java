@@ -124,40 +124,42 @@ class SignalsFunctionTest {
         assertThat(harness.extractOutputValues().get(0).getMeanProbability()).isGreaterThanOrEqualTo((float) rule.minMeanProbability);
     }
 
-    @Test
-    void theCooldownHoldsBackTheSameRuleForTheSameLearnerOnly() throws Exception {
-        InterventionRule rule = rule("sustained-frustration");
-        long cooldown = 100 * STEP;
+    @ParameterizedTest
+    @ValueSource(strings = {"sustained-confusion", "sustained-frustration", "sustained-boredom"})
+    void theCooldownHoldsBackTheSameRuleForTheSameLearnerOnly(String name) throws Exception {
+        InterventionRule rule = rule(name);
+        int n = rule.minSteps;
+        long cooldown = 4L * n * STEP;
         harness = harness(List.of(rule), cooldown, 1, 0);
         harness.open();
-        int n = rule.minSteps;
-        run("learner-a", 0, n, "frustration"); // fires at the end of step n-1
-        run("learner-a", n, n + 1, "boredom");
-        run("learner-a", n + 1, 2 * n + 1, "frustration"); // a second episode within the cooldown: silent
-        run("learner-b", 0, n, "frustration"); // another learner is not held back
+        run("learner-a", 0, n, rule.state); // fires at the end of step n-1
+        run("learner-a", n, n + 1, "curiosity");
+        run("learner-a", n + 1, 2 * n + 1, rule.state); // a second episode within the cooldown: silent
+        run("learner-b", 0, n, rule.state); // another learner is not held back
         assertThat(harness.extractOutputValues()).extracting(Intervention::getLearnerId).containsExactly("learner-a", "learner-b");
         // the second episode of learner-a goes on past the cooldown: it fires then, once
-        run("learner-a", 2 * n + 1, 120, "frustration");
+        run("learner-a", 2 * n + 1, 8 * n, rule.state);
         List<Intervention> out = harness.extractOutputValues();
         assertThat(out).hasSize(3);
         assertThat(out.get(2).getDetectedAt().toEpochMilli() - out.get(0).getDetectedAt().toEpochMilli()).isEqualTo(cooldown);
         assertThat(out.get(2).getEpisodeStart().toEpochMilli()).isEqualTo(T0 + (n + 1) * STEP);
     }
 
-    @Test
-    void stepsWithoutInputNeitherCountNorBreakAnEpisode() throws Exception {
-        InterventionRule rule = rule("sustained-frustration");
+    @ParameterizedTest
+    @ValueSource(strings = {"sustained-confusion", "sustained-frustration", "sustained-boredom"})
+    void stepsWithoutInputNeitherCountNorBreakAnEpisode(String name) throws Exception {
+        InterventionRule rule = rule(name);
         harness = harness(List.of(rule), 0, 1, 0);
         harness.open();
         int t = 0;
         for (int k = 0; k < rule.minSteps - 1; k++) {
-            send(harness, prediction("learner-a", "s1", t++, "frustration", 0.9f, true, null));
+            send(harness, prediction("learner-a", "s1", t++, rule.state, 0.9f, true, null));
             // carried-state steps (the TFL's prior) predicting the state are not evidence for it
-            send(harness, prediction("learner-a", "s1", t++, "frustration", 0.9f, false, null));
+            send(harness, prediction("learner-a", "s1", t++, rule.state, 0.9f, false, null));
             send(harness, prediction("learner-a", "s1", t++, "curiosity", 0.9f, false, null));
         }
         assertThat(harness.extractOutputValues()).isEmpty();
-        send(harness, prediction("learner-a", "s1", t, "frustration", 0.9f, true, null));
+        send(harness, prediction("learner-a", "s1", t, rule.state, 0.9f, true, null));
         assertThat(harness.extractOutputValues()).hasSize(1);
         assertThat(harness.extractOutputValues().get(0).getSteps()).isEqualTo(rule.minSteps);
         assertThat(harness.extractOutputValues().get(0).getEpisodeStart().toEpochMilli()).isEqualTo(T0);
@@ -175,30 +177,33 @@ class SignalsFunctionTest {
         assertThat(harness.extractOutputValues()).isEmpty();
     }
 
-    @Test
-    void aRunSurvivesACheckpointAndRestore() throws Exception {
-        InterventionRule rule = rule("sustained-boredom");
+    @ParameterizedTest
+    @ValueSource(strings = {"sustained-confusion", "sustained-frustration", "sustained-boredom"})
+    void aRunSurvivesACheckpointAndRestore(String name) throws Exception {
+        InterventionRule rule = rule(name);
         harness = harness(List.of(rule), 0, 1, 0);
         harness.open();
-        run("learner-a", 0, rule.minSteps - 1, "boredom");
+        run("learner-a", 0, rule.minSteps - 1, rule.state);
         OperatorSubtaskState snapshot = harness.snapshot(1, 1);
         harness.close();
         harness = harness(List.of(rule), 0, 1, 0);
         harness.initializeState(snapshot);
         harness.open();
-        run("learner-a", rule.minSteps - 1, rule.minSteps, "boredom");
+        run("learner-a", rule.minSteps - 1, rule.minSteps, rule.state);
+        run("learner-a", rule.minSteps, 2 * rule.minSteps, rule.state); // and still once per episode
         assertThat(harness.extractOutputValues()).hasSize(1);
         assertThat(harness.extractOutputValues().get(0).getEpisodeStart().toEpochMilli()).isEqualTo(T0);
     }
 
-    @Test
-    void runsAreRestoredRescaledEachLearnerFiringOnceOnItsSubtask() throws Exception {
-        InterventionRule rule = rule("sustained-confusion");
+    @ParameterizedTest
+    @ValueSource(strings = {"sustained-confusion", "sustained-frustration", "sustained-boredom"})
+    void runsAreRestoredRescaledEachLearnerFiringOnceOnItsSubtask(String name) throws Exception {
+        InterventionRule rule = rule(name);
         harness = harness(List.of(rule), 0, 1, 0);
         harness.open();
         for (int i = 0; i < 20; i++) {
             for (int t = 0; t < rule.minSteps - 1; t++) {
-                send(harness, prediction("learner-" + i, "s1", t, "confusion", 0.9f, true, null));
+                send(harness, prediction("learner-" + i, "s1", t, rule.state, 0.9f, true, null));
             }
         }
         OperatorSubtaskState snapshot = harness.snapshot(1, 1);
@@ -212,7 +217,7 @@ class SignalsFunctionTest {
                     String learner = "learner-" + i;
                     if (owns(subtask, learner)) {
                         mine++;
-                        send(h, prediction(learner, "s1", rule.minSteps - 1, "confusion", 0.9f, true, null));
+                        send(h, prediction(learner, "s1", rule.minSteps - 1, rule.state, 0.9f, true, null));
                     }
                 }
                 assertThat(mine).isBetween(1, 19);
