@@ -15,8 +15,8 @@ import org.apache.flink.streaming.api.windowing.assigners.TumblingEventTimeWindo
 
 /**
  * The stages after scoring: intervention events per learner, and k-anonymous affect per cohort and
- * minute. Takes the learner operator's predictions (and, when a consent gate sends them, its erasure
- * orders) and returns its outputs; the caller attaches the sinks.
+ * minute. Takes the learner operator's predictions and the erasure orders it carried out, and returns
+ * its outputs (the orders passed on with this stage's deletions counted); the caller attaches the sinks.
  */
 public final class SignalsStage {
     private SignalsStage() {}

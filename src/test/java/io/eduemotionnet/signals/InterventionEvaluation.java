@@ -82,6 +82,18 @@ public final class InterventionEvaluation {
                 + "precision: share of events whose detection step lies in a true episode of the rule's state; "
                 + "recall: share of true episodes with an event; delay: episode start to the end of the step of its "
                 + "first event; oracle_*: the same rule on the Bayes-optimal filter's posteriors (the ceiling)");
+        ObjectNode calibration = report.putObject("calibration");
+        for (String rate : RATES) {
+            ObjectNode r = calibration.putObject(rate);
+            for (boolean oracle : new boolean[] {false, true}) {
+                double[] c = calibration(sequences, rate, oracle);
+                ObjectNode n = r.putObject(oracle ? "oracle" : "model");
+                n.put("accuracy", round(c[0]));
+                n.put("mean_top_probability", round(c[1]));
+                System.out.printf("%s at %.0f %% missing: accuracy %.3f, mean top probability %.3f%n", oracle ? "oracle" : "model ",
+                        100 * Double.parseDouble(rate), c[0], c[1]);
+            }
+        }
         ObjectNode rulesNode = report.putObject("rules");
         ObjectNode targets = report.putObject("targets");
         ObjectNode tuning = report.putObject("tuning");
@@ -210,6 +222,25 @@ public final class InterventionEvaluation {
             s.add(q.truth, events);
         }
         return new Score(s.precision(), s.recall(), s.medianDelaySeconds(), s.episodes, s.events);
+    }
+
+    /** {accuracy, mean top probability} of one source's per-step posteriors against the felt state. */
+    static double[] calibration(List<Sequence> sequences, String rate, boolean oracle) {
+        long n = 0;
+        long right = 0;
+        double top = 0;
+        for (Sequence q : sequences) {
+            if (q.rate.equals(rate)) {
+                for (int t = 0; t < q.truth.length; t++) {
+                    float[] p = oracle ? q.oracle[t] : q.model[t];
+                    int best = argmax(p);
+                    n++;
+                    right += best == q.truth[t] ? 1 : 0;
+                    top += p[best];
+                }
+            }
+        }
+        return new double[] {(double) right / n, top / n};
     }
 
     static int argmax(float[] p) {
