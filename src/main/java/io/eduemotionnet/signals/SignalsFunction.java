@@ -6,7 +6,10 @@ import io.eduemotionnet.avro.Prediction;
 import io.eduemotionnet.privacy.ErasureOrder;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
@@ -30,8 +33,17 @@ public class SignalsFunction extends KeyedProcessFunction<String, SignalInput, I
     private final InterventionRules rules;
     private final List<String> classes;
     private final Duration stateTtl;
+    /**
+     * How long an erased learner's predictions that were scored before the erasure are still expected:
+     * they come on another channel than the order (the learner operator's main output, not its side
+     * output), so an order can overtake them. Such a prediction must not create state again.
+     */
+    static final long OVERTAKEN_GRACE_MILLIS = 60_000;
+
     private transient ValueState<LearnerSignals> state;
     private transient Counter[] interventions;
+    /** Learners erased in the last minute -> when (heap only: never in a checkpoint or a savepoint). */
+    private transient LinkedHashMap<String, Long> erased;
 
     public SignalsFunction(InterventionRules rules, List<String> classes, Duration stateTtl) {
         this.rules = rules;
@@ -46,6 +58,7 @@ public class SignalsFunction extends KeyedProcessFunction<String, SignalInput, I
         // the same privacy bound as the learner's model state: nothing outlives edu.state.ttl
         desc.enableTimeToLive(StateTtlConfig.newBuilder(stateTtl).build());
         state = getRuntimeContext().getState(desc);
+        erased = new LinkedHashMap<>();
         List<InterventionRule> all = rules.rules();
         interventions = new Counter[all.size()];
         for (int r = 0; r < all.size(); r++) {
@@ -61,6 +74,9 @@ public class SignalsFunction extends KeyedProcessFunction<String, SignalInput, I
             return;
         }
         Prediction p = in.prediction;
+        if (scoredBeforeErasure(p)) {
+            return;
+        }
         LearnerSignals s = state.value();
         if (s == null) {
             s = LearnerSignals.start(rules.rules().size());
@@ -100,7 +116,28 @@ public class SignalsFunction extends KeyedProcessFunction<String, SignalInput, I
             state.clear();
             order.addDeleted(ErasureOrder.Deleted.SIGNAL_STATE, 1);
         }
+        forgetOldErasures();
+        erased.remove(order.learnerId);
+        erased.put(order.learnerId, System.currentTimeMillis());
         ctx.output(SignalTags.ERASURES, order);
+    }
+
+    /** A prediction the learner operator emitted before it carried out an erasure that reached us first. */
+    private boolean scoredBeforeErasure(Prediction p) {
+        if (erased.isEmpty()) {
+            return false;
+        }
+        forgetOldErasures();
+        Long at = erased.get(p.getLearnerId());
+        return at != null && p.getEmitTime().toEpochMilli() <= at;
+    }
+
+    private void forgetOldErasures() {
+        long oldest = System.currentTimeMillis() - OVERTAKEN_GRACE_MILLIS;
+        Iterator<Map.Entry<String, Long>> it = erased.entrySet().iterator();
+        while (it.hasNext() && it.next().getValue() < oldest) {
+            it.remove();
+        }
     }
 
     private static int presentBits(Prediction p) {

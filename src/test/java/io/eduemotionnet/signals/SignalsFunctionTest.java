@@ -19,6 +19,7 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
+import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -258,6 +259,26 @@ class SignalsFunctionTest {
     }
 
     @Test
+    void aPredictionScoredBeforeTheErasureButArrivingAfterItCreatesNoState() throws Exception {
+        InterventionRule rule = rule("sustained-frustration");
+        harness = harness(List.of(rule), 0, 1, 0);
+        harness.open();
+        run("learner-a", 0, 2, "frustration");
+        Prediction inFlight = prediction("learner-a", "s1", 2, "frustration", 0.9f, true, null);
+        inFlight.setEmitTime(Instant.ofEpochMilli(System.currentTimeMillis() - 5));
+        harness.processElement(new StreamRecord<>(SignalInput.erase(new ErasureOrder("learner-a", "req-1", T0, "REQUEST")), Long.MIN_VALUE));
+        assertThat(signalKeys()).isZero();
+        // the learner operator's main output can lag its side output: the order overtook this prediction
+        send(harness, inFlight);
+        assertThat(signalKeys()).as("no state for the erased learner again").isZero();
+        // a prediction scored after the erasure (a new grant) is taken as usual
+        Prediction later = prediction("learner-a", "s2", 0, "frustration", 0.9f, true, null);
+        later.setEmitTime(Instant.ofEpochMilli(System.currentTimeMillis() + 1_000));
+        send(harness, later);
+        assertThat(signalKeys()).isEqualTo(1);
+    }
+
+    @Test
     void aLearnerIsCountedOnceInEachCohortMinuteAndStepsWithoutInputNotAtAll() throws Exception {
         harness = harness(RULES, 0, 1, 0);
         harness.open();
@@ -281,6 +302,13 @@ class SignalsFunctionTest {
         // durations round up to whole steps
         assertThat(InterventionRule.bind(List.of(new InterventionRuleSpec("r", "boredom", Duration.ofSeconds(5), 0)), CLASSES, STEP)
                 .get(0).minSteps).isEqualTo(3);
+    }
+
+    private long signalKeys() throws Exception {
+        var op = (KeyedProcessOperator<?, ?, ?>) harness.getOperator();
+        try (var keys = op.getKeyedStateBackend().getKeys(SignalsFunction.STATE, VoidNamespace.INSTANCE)) {
+            return keys.count();
+        }
     }
 
     private List<Intervention> events(String rule) {
