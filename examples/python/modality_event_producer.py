@@ -11,7 +11,8 @@ would dead-letter every event as UNKNOWN_SCHEMA.
 
 Usage: one JSON event per line on stdin, e.g.
   {"learner_id": "l-1", "session_id": "s-1", "modality": "AUDIO", "event_time": 1764800000000,
-   "embedding": [0.1, ...], "quality": 12.5}
+   "embedding": [0.1, ...], "quality": 12.5, "cohort_id": "class-4b"}
+(quality and cohort_id are optional)
 and on stdout, per event, its length as 4 bytes (big-endian) then its bytes: hand each to your Kafka
 client as the record value (key: the learner id).
 """
@@ -25,7 +26,7 @@ import sys
 import avro.io
 import avro.schema
 
-HEADER = bytes.fromhex("c301" "b61889fbc8bc70f9")
+HEADER = bytes.fromhex("c301" "d7d8823e76baf266")
 SCHEMA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "avro")
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
@@ -42,7 +43,7 @@ def load_schema(schema_dir=SCHEMA_DIR):
 
 def encode(event, schema):
     """One event (a dict, event_time in epoch milliseconds) as the job reads it."""
-    datum = {"schema_version": 1, "quality": None}
+    datum = {"schema_version": 2, "quality": None, "cohort_id": None}
     datum.update(event)
     # timestamp-millis: python3-avro writes datetimes; whole milliseconds, no float rounding
     datum["event_time"] = EPOCH + datetime.timedelta(milliseconds=int(event["event_time"]))

@@ -226,6 +226,17 @@ def cmd_evaluate(args) -> None:
         _log(f"  target {k}: {'met' if v else 'NOT met'}")
 
 
+def cmd_posteriors(args) -> None:
+    """Model and oracle posteriors on fresh sessions, for the Java command that measures the intervention rules."""
+    from .posteriors import write
+    from .spec import load
+
+    rates = tuple(_rate(r) for r in args.rates.split(","))
+    start = time.time()
+    n = write(load(args.spec), Path(args.checkpoint), Path(args.out), rates, args.learners, args.seed, log=_log)
+    _log(f"wrote {n} sessions to {args.out} in {time.time() - start:.0f}s")
+
+
 def cmd_report(args) -> None:
     """evaluation.md, plots and the README's results from an existing evaluation.json: no training."""
     from .evaluate import rerender
@@ -309,6 +320,15 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("levels", help="what each noise level costs each modality's own one-step evidence (seconds)")
     s.add_argument("--learners", type=_positive, default=300)
     s.set_defaults(func=cmd_levels)
+
+    s = sub.add_parser("posteriors", help="per-step posteriors of the model and the oracle on fresh sessions "
+                       "(JSON Lines, for measuring the job's intervention rules)")
+    s.add_argument("--checkpoint", default=str(DEFAULT_CHECKPOINT))
+    s.add_argument("--rates", default="0.2,0.6", help="missing rates, comma-separated")
+    s.add_argument("--learners", type=_positive, default=1000, help="sessions per missing rate")
+    s.add_argument("--seed", type=int, default=7_300_000)
+    s.add_argument("--out", required=True)
+    s.set_defaults(func=cmd_posteriors)
 
     s = sub.add_parser("report", help="re-render evaluation.md, plots and the README's results from evaluation.json "
                        "(targets judged again; no training)")

@@ -3,9 +3,11 @@ package io.eduemotionnet;
 import io.eduemotionnet.learner.AlignedStep;
 import io.eduemotionnet.learner.LearnerOperator;
 import io.eduemotionnet.learner.LearnerOutputs;
+import io.eduemotionnet.avro.CohortAffect;
 import io.eduemotionnet.avro.ConfidenceReport;
 import io.eduemotionnet.avro.DeadLetter;
 import io.eduemotionnet.avro.DropoutReport;
+import io.eduemotionnet.avro.Intervention;
 import io.eduemotionnet.avro.LateEvent;
 import io.eduemotionnet.avro.Prediction;
 import io.eduemotionnet.config.JobConfig;
@@ -24,6 +26,7 @@ import io.eduemotionnet.privacy.ConsentGate;
 import io.eduemotionnet.privacy.ErasureOrder;
 import io.eduemotionnet.privacy.LearnerInput;
 import io.eduemotionnet.avro.ErasureReceipt;
+import io.eduemotionnet.signals.SignalsStage;
 import io.eduemotionnet.sink.AvroRecords;
 import io.eduemotionnet.sink.ErasureReceipts;
 import io.eduemotionnet.sink.KafkaOutputs;
@@ -48,7 +51,8 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /**
  * The job's wiring, stage by stage: ingest (decode, validate, watermark) -> the learner operator (one
- * keyBy: open steps, carried state, batched ONNX) -> outputs. Sources and sinks are attached separately,
+ * keyBy: open steps, carried state, batched ONNX) -> signals (interventions, cohort affect; no second
+ * shuffle) -> outputs. Sources and sinks are attached separately,
  * so tests and benchmarks feed their own records and collect every output.
  */
 public final class EmotionPipeline {
@@ -62,32 +66,38 @@ public final class EmotionPipeline {
         public final DataStream<LateEvent> lateEvents;
         public final DataStream<DeadLetterRecord> deadLetters;
         public final DataStream<AlignedStep> alignedSteps;
-        /** Erasure orders the learner operator carried out (with what it deleted). */
+        /** Erasure orders carried out by the learner operator and then the signals stage (with what each deleted). */
         public final DataStream<ErasureOrder> erasures;
         /**
-         * One receipt per carried-out order (the learner operator is the last per-learner stage); null
+         * One receipt per order that has passed every per-learner stage (learner operator, signals); null
          * without a consent gate, where nothing can order an erasure.
          */
         public final DataStream<ErasureReceipt> receipts;
+        public final DataStream<Intervention> interventions;
+        public final DataStream<CohortAffect> cohortAffect;
 
-        public Outputs(SingleOutputStreamOperator<Prediction> predictions, DataStream<DeadLetterRecord> deadLetters) {
-            this(predictions, deadLetters, false);
+        public Outputs(SingleOutputStreamOperator<Prediction> predictions, DataStream<DeadLetterRecord> deadLetters,
+                       SignalsStage.Outputs signals) {
+            this(predictions, deadLetters, signals, false);
         }
 
-        Outputs(SingleOutputStreamOperator<Prediction> predictions, DataStream<DeadLetterRecord> deadLetters, boolean gated) {
+        Outputs(SingleOutputStreamOperator<Prediction> predictions, DataStream<DeadLetterRecord> deadLetters,
+                SignalsStage.Outputs signals, boolean gated) {
             this.predictions = predictions;
             this.dropout = predictions.getSideOutput(LearnerOutputs.DROPOUT);
             this.confidence = predictions.getSideOutput(LearnerOutputs.CONFIDENCE);
             this.alignedSteps = predictions.getSideOutput(LearnerOutputs.ALIGNED_STEPS);
             this.lateEvents = predictions.getSideOutput(LearnerOutputs.LATE_EVENTS);
-            this.erasures = predictions.getSideOutput(LearnerOutputs.ERASURES);
-            this.receipts = gated ? erasures.map(new ErasureReceipts()).name("erasure-receipts").uid("erasure-receipts") : null;
             this.deadLetters = deadLetters;
+            this.erasures = signals.erasures;
+            this.interventions = signals.interventions;
+            this.cohortAffect = signals.cohortAffect;
+            this.receipts = gated ? erasures.map(new ErasureReceipts()).name("erasure-receipts").uid("erasure-receipts") : null;
         }
     }
 
     /**
-     * The job: ingest -> consent gate -> learner operator, from decoded records with timestamps and
+     * The job: ingest -> consent gate -> learner operator -> signals, from decoded records with timestamps and
      * watermarks. {@code consent} is the consent topic's records, or null when consent changes come in line
      * with the events (the synthetic source). The gate's output is already partitioned by learner, so the
      * learner operator takes it as a keyed stream without a second shuffle.
@@ -97,7 +107,8 @@ public final class EmotionPipeline {
         Gated gated = gate(decoded, consent, cfg);
         KeyedStream<LearnerInput, String> inputs =
                 DataStreamUtils.reinterpretAsKeyedStream(gated.inputs, LearnerInput::learnerId, Types.STRING);
-        return new Outputs(learnKeyed(inputs, cfg, model), gated.deadLetters, true);
+        SingleOutputStreamOperator<Prediction> predictions = learnKeyed(inputs, cfg, model);
+        return new Outputs(predictions, gated.deadLetters, signals(predictions, cfg, model), true);
     }
 
     /**
@@ -108,7 +119,16 @@ public final class EmotionPipeline {
         SingleOutputStreamOperator<EmbeddingEvent> events = validate(decoded);
         DataStream<LearnerInput> inputs = events.map(LearnerInput::of).returns(LearnerInput.class)
                 .name("learner-input").uid("learner-input");
-        return new Outputs(learn(inputs, cfg, model), events.getSideOutput(SplitInvalidRecords.DEAD_LETTERS));
+        SingleOutputStreamOperator<Prediction> predictions = learn(inputs, cfg, model);
+        return new Outputs(predictions, events.getSideOutput(SplitInvalidRecords.DEAD_LETTERS), signals(predictions, cfg, model));
+    }
+
+    /**
+     * Signals after the learner operator, on its partitioning (no second shuffle): the learner operator's
+     * erasure orders go on through the signals stage, which erases its own per-learner state.
+     */
+    public static SignalsStage.Outputs signals(SingleOutputStreamOperator<Prediction> predictions, JobConfig cfg, ModelInfo model) {
+        return SignalsStage.build(predictions, predictions.getSideOutput(LearnerOutputs.ERASURES), cfg, model);
     }
 
     /** Ingest: valid events on, dead letters to their side output. */
@@ -245,6 +265,9 @@ public final class EmotionPipeline {
         KafkaOutputs.write(out.deadLetters.map(AvroRecords::deadLetter).returns(DeadLetter.class)
                         .name("dead-letter-records").uid("dead-letter-records"),
                 cfg, cfg.topicDeadLetters, "dead-letters", d -> null);
+        KafkaOutputs.write(out.interventions, cfg, cfg.topicInterventions, "interventions", i -> i.getLearnerId());
+        // keyed by cohort: no learner id in a cohort record, its key included
+        KafkaOutputs.write(out.cohortAffect, cfg, cfg.topicCohortAffect, "cohort-affect", c -> c.getCohortId());
         if (out.receipts != null) {
             KafkaOutputs.write(out.receipts, cfg, cfg.topicErasureReceipts, "erasure-receipts", r -> r.getLearnerId());
         }

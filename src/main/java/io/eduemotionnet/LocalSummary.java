@@ -1,10 +1,12 @@
 package io.eduemotionnet;
 
+import io.eduemotionnet.avro.Intervention;
 import io.eduemotionnet.avro.Prediction;
 import io.eduemotionnet.config.JobConfig;
 import io.eduemotionnet.model.ModelInfo;
 import io.eduemotionnet.ingest.DeadLetterRecord;
 import io.eduemotionnet.privacy.PrivacyMetrics;
+import io.eduemotionnet.signals.CohortAffectWindow;
 import io.eduemotionnet.synthetic.SyntheticConsent;
 import io.eduemotionnet.synthetic.SyntheticStream;
 import java.util.ArrayList;
@@ -46,6 +48,8 @@ final class LocalSummary {
                 new Counting<>("late events", out.lateEvents.collectAsync()),
                 new Counting<>("dropout reports", out.dropout.collectAsync()),
                 new Counting<>("confidence reports", out.confidence.collectAsync()),
+                new Counting<>("interventions", out.interventions.collectAsync()),
+                new Counting<>("cohort affect", out.cohortAffect.collectAsync()),
                 new Counting<>("erasure receipts", out.receipts != null ? out.receipts.collectAsync() : CloseableIterator.empty()));
         long start = System.currentTimeMillis();
         JobClient job = env.executeAsync("edu-emotionnet (embedded)");
@@ -111,7 +115,13 @@ final class LocalSummary {
         System.out.printf("  dead letters      %,d %s%n", others.get(0).count.get(), reasons);
         System.out.printf("  late events       %,d%n", others.get(1).count.get());
         System.out.printf("  dropout reports   %,d, confidence reports %,d%n", others.get(2).count.get(), others.get(3).count.get());
-        printConsent(result, others.get(4).count.get());
+        List<Intervention> interventions = new ArrayList<>();
+        others.get(4).items.forEach(i -> interventions.add((Intervention) i));
+        new SignalsSummary(cfg, model, synthetic).print(interventions);
+        Long suppressed = result.getAccumulatorResult(CohortAffectWindow.SUPPRESSED_ACCUMULATOR);
+        System.out.printf("  cohort affect     %,d cohort-minutes written, %,d suppressed (fewer than %d learners)%n",
+                others.get(5).count.get(), suppressed == null ? 0 : suppressed, cfg.cohortMinLearners);
+        printConsent(result, others.get(6).count.get());
         if (scores.total > 0) {
             System.out.printf("  accuracy          %.3f against the generator's truth (%,d steps)%n", scores.accuracy(), scores.total);
             System.out.printf("  macro-F1          %.3f  per class %s%n", scores.macroF1(), scores.perClass(model.classes));
@@ -159,6 +169,7 @@ final class LocalSummary {
         final String name;
         final CloseableIterator<T> it;
         final AtomicLong count = new AtomicLong();
+        /** Kept items (dead letters for their reasons, interventions for their scores). */
         final List<Object> items = new ArrayList<>();
 
         Counting(String name, CloseableIterator<T> it) {
@@ -172,7 +183,7 @@ final class LocalSummary {
                 while (i.hasNext()) {
                     T item = i.next();
                     count.incrementAndGet();
-                    if ("dead letters".equals(name)) {
+                    if ("dead letters".equals(name) || "interventions".equals(name)) {
                         synchronized (items) {
                             items.add(item);
                         }

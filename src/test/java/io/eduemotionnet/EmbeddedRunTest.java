@@ -47,5 +47,15 @@ class EmbeddedRunTest {
         assertThat(dead.find()).isTrue();
         assertThat(Integer.parseInt(dead.group(1))).isPositive();
         assertThat(out).doesNotContain("synthetic-0000"); // no learner ids in what the job prints
+        // interventions per rule, each rule scored against the generator's truth; cohort-minutes written
+        Matcher interventions = Pattern.compile("interventions\\s+(\\d+) \\(sustained-confusion \\d+").matcher(out);
+        assertThat(interventions.find()).as(out).isTrue();
+        assertThat(Integer.parseInt(interventions.group(1))).isPositive();
+        for (String rule : new String[] {"sustained-confusion", "sustained-frustration", "sustained-boredom"}) {
+            assertThat(out).containsPattern(rule + "\\s+precision (\\d\\.\\d{3}|NaN), recall \\d\\.\\d{3}");
+        }
+        Matcher cohorts = Pattern.compile("cohort affect\\s+(\\d+) cohort-minutes written, \\d+ suppressed").matcher(out);
+        assertThat(cohorts.find()).as(out).isTrue();
+        assertThat(Integer.parseInt(cohorts.group(1))).isPositive();
     }
 }

@@ -6,6 +6,7 @@ import io.eduemotionnet.config.JobOptions.SinkType;
 import io.eduemotionnet.config.JobOptions.SourceType;
 import java.io.Serializable;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -50,6 +51,11 @@ public final class JobConfig implements Serializable {
     /** null when not set (allowed only without edu.privacy.consent-required). */
     public final String topicConsent;
     public final String topicErasureReceipts;
+    public final String topicInterventions;
+    public final String topicCohortAffect;
+    public final List<InterventionRuleSpec> interventionRules;
+    public final Duration interventionCooldown;
+    public final int cohortMinLearners;
     public final SourceType source;
     public final SinkType sink;
     public final String alignedStepsPath;
@@ -59,6 +65,7 @@ public final class JobConfig implements Serializable {
     public final double syntheticMissingRate;
     public final double syntheticInvalidRate;
     public final long syntheticSeed;
+    public final int syntheticCohortSize;
     public final double syntheticSpeed;
     public final double syntheticNoConsentRate;
     public final double syntheticWithdrawRate;
@@ -98,6 +105,12 @@ public final class JobConfig implements Serializable {
         String consent = get(c, JobOptions.TOPIC_CONSENT);
         topicConsent = consent == null || consent.isBlank() ? null : consent.trim();
         topicErasureReceipts = nonBlank(c, JobOptions.TOPIC_ERASURE_RECEIPTS);
+        topicInterventions = nonBlank(c, JobOptions.TOPIC_INTERVENTIONS);
+        topicCohortAffect = nonBlank(c, JobOptions.TOPIC_COHORT_AFFECT);
+        interventionRules = InterventionRuleSpec.parseAll(get(c, JobOptions.INTERVENTION_RULES), JobOptions.INTERVENTION_RULES.key());
+        interventionCooldown = nonNegative(c, JobOptions.INTERVENTION_COOLDOWN);
+        // k = 1 would publish a single learner's affect under a cohort's name
+        cohortMinLearners = between(c, JobOptions.COHORT_MIN_LEARNERS, 2, 1_000_000);
         boolean kafkaSet = kafkaBootstrap != null && !kafkaBootstrap.isBlank();
         SourceType s = get(c, JobOptions.SOURCE);
         source = s == SourceType.AUTO ? (kafkaSet ? SourceType.KAFKA : SourceType.SYNTHETIC) : s;
@@ -121,6 +134,7 @@ public final class JobConfig implements Serializable {
         syntheticMissingRate = between(c, JobOptions.SYNTHETIC_MISSING_RATE, 0.0, 0.8);
         syntheticInvalidRate = between(c, JobOptions.SYNTHETIC_INVALID_RATE, 0.0, 0.5);
         syntheticSeed = get(c, JobOptions.SYNTHETIC_SEED);
+        syntheticCohortSize = between(c, JobOptions.SYNTHETIC_COHORT_SIZE, 0, 10_000_000);
         syntheticSpeed = between(c, JobOptions.SYNTHETIC_SPEED, 0.0, 1e6);
         syntheticNoConsentRate = between(c, JobOptions.SYNTHETIC_NO_CONSENT_RATE, 0.0, 1.0);
         syntheticWithdrawRate = between(c, JobOptions.SYNTHETIC_WITHDRAW_RATE, 0.0, 1.0);

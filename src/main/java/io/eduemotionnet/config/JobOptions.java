@@ -74,6 +74,23 @@ public final class JobOptions {
     public static final ConfigOption<String> CONSENT_PURPOSE = ConfigOptions.key("edu.privacy.purpose")
             .stringType().defaultValue("emotion-recognition")
             .withDescription("The purpose a ConsentChange grant must list to cover this job.");
+    // ---- signals: interventions and cohort affect -----------------------------------------------
+    public static final ConfigOption<List<String>> INTERVENTION_RULES = ConfigOptions.key("edu.interventions.rules")
+            .stringType().asList().defaultValues(
+                    "sustained-confusion:confusion:20s:0.85",
+                    "sustained-frustration:frustration:10s:0.85",
+                    "sustained-boredom:boredom:60s:0.0")
+            .withDescription("Intervention rules, each <rule>:<state>:<duration>:<min mean probability>: the rule fires"
+                    + " once per episode when a learner's predicted label has been <state> for <duration> of steps with"
+                    + " input (steps without input are not evidence) and the state's mean probability over them is at"
+                    + " least the minimum. Empty: no interventions.");
+    public static final ConfigOption<Duration> INTERVENTION_COOLDOWN = ConfigOptions.key("edu.interventions.cooldown")
+            .durationType().defaultValue(Duration.ofMinutes(5))
+            .withDescription("After a rule fired for a learner, the same rule stays silent for that learner this long (event time).");
+    public static final ConfigOption<Integer> COHORT_MIN_LEARNERS = ConfigOptions.key("edu.cohort.min-learners")
+            .intType().defaultValue(5)
+            .withDescription("k-anonymity of cohort affect: a cohort's minute is published only when at least this many"
+                    + " distinct learners were scored in it; otherwise it is counted (eduCohortWindowsSuppressed), never written.");
 
     // ---- Kafka ---------------------------------------------------------------------------------
     public static final ConfigOption<String> KAFKA_BOOTSTRAP = ConfigOptions.key("edu.kafka.bootstrap-servers")
@@ -105,6 +122,8 @@ public final class JobOptions {
                     + "(then the job cannot erase on request).");
     public static final ConfigOption<String> TOPIC_ERASURE_RECEIPTS = topic("erasure-receipts", "learner-erasure-receipts",
             "ErasureReceipt records (one per erasure, visible once the deletion is in a checkpoint)");
+    public static final ConfigOption<String> TOPIC_INTERVENTIONS = topic("interventions", "learner-interventions", "intervention events");
+    public static final ConfigOption<String> TOPIC_COHORT_AFFECT = topic("cohort-affect", "cohort-affect", "k-anonymous cohort affect per minute");
 
     // ---- where data comes from and goes to -----------------------------------------------------
     public static final ConfigOption<SourceType> SOURCE = ConfigOptions.key("edu.source")
@@ -134,6 +153,9 @@ public final class JobOptions {
             .withDescription("Share of records corrupted on purpose (bad bytes, wrong sizes, NaN, bad ids, future times).");
     public static final ConfigOption<Long> SYNTHETIC_SEED = ConfigOptions.key("edu.synthetic.seed")
             .longType().defaultValue(1L).withDescription("Seed of the synthetic source; same seed, same stream.");
+    public static final ConfigOption<Integer> SYNTHETIC_COHORT_SIZE = ConfigOptions.key("edu.synthetic.cohort-size")
+            .intType().defaultValue(25)
+            .withDescription("Learners per cohort in the synthetic source (cohort_id synthetic-cohort-<n>); 0 = no cohort ids.");
     public static final ConfigOption<Double> SYNTHETIC_SPEED = ConfigOptions.key("edu.synthetic.speed")
             .doubleType().defaultValue(0.0)
             .withDescription("Event time per wall-clock time: 1 = real time, 10 = ten times faster, 0 = as fast as possible.");
@@ -163,8 +185,10 @@ public final class JobOptions {
                 OUT_OF_ORDERNESS, IDLENESS, MAX_FUTURE, ID_PATTERN, ALLOWED_LATENESS, MAX_GAP_STEPS, STATE_TTL,
                 CONSENT_REQUIRED, CONSENT_PURPOSE, KAFKA_BOOTSTRAP, KAFKA_GROUP, KAFKA_STARTING_OFFSETS, KAFKA_SECURITY_PROPERTIES,
                 KAFKA_TRANSACTION_TIMEOUT, TOPIC_EVENTS, TOPIC_PREDICTIONS, TOPIC_DROPOUT, TOPIC_CONFIDENCE,
-                TOPIC_LATE, TOPIC_DEAD_LETTERS, TOPIC_CONSENT, TOPIC_ERASURE_RECEIPTS, SOURCE, SINK, ALIGNED_STEPS_PATH, SYNTHETIC_SPEC,
+                TOPIC_LATE, TOPIC_DEAD_LETTERS, TOPIC_CONSENT, TOPIC_ERASURE_RECEIPTS, TOPIC_INTERVENTIONS, TOPIC_COHORT_AFFECT,
+                INTERVENTION_RULES, INTERVENTION_COOLDOWN, COHORT_MIN_LEARNERS, SOURCE, SINK, ALIGNED_STEPS_PATH, SYNTHETIC_SPEC,
                 SYNTHETIC_LEARNERS, SYNTHETIC_SESSIONS, SYNTHETIC_MISSING_RATE, SYNTHETIC_INVALID_RATE,
-                SYNTHETIC_SEED, SYNTHETIC_SPEED, SYNTHETIC_NO_CONSENT_RATE, SYNTHETIC_WITHDRAW_RATE, PARALLELISM, LOCAL_CHECKPOINT_INTERVAL);
+                SYNTHETIC_SEED, SYNTHETIC_COHORT_SIZE, SYNTHETIC_SPEED, SYNTHETIC_NO_CONSENT_RATE, SYNTHETIC_WITHDRAW_RATE,
+                PARALLELISM, LOCAL_CHECKPOINT_INTERVAL);
     }
 }

@@ -25,7 +25,7 @@ final class CurrentSchemaReader {
     static final long FINGERPRINT = SchemaNormalization.parsingFingerprint64(ModalityEvent.getClassSchema());
     /** The fields, in order, this reader decodes; checked against the generated class's schema. */
     static final String LAYOUT = "schema_version:INT learner_id:STRING session_id:STRING modality:ENUM "
-            + "event_time:LONG embedding:ARRAY<FLOAT> quality:UNION<NULL,FLOAT>";
+            + "event_time:LONG embedding:ARRAY<FLOAT> quality:UNION<NULL,FLOAT> cohort_id:UNION<NULL,STRING>";
     static final boolean SUPPORTED = LAYOUT.equals(layout(ModalityEvent.getClassSchema()));
     private static final int HEADER = 10;
     private static final Modality[] MODALITIES = Modality.values();
@@ -74,6 +74,12 @@ final class CurrentSchemaReader {
             case 1: quality = in.readFloat(); break;
             default: throw new IOException("quality union branch out of range");
         }
+        String cohort;
+        switch (in.readIndex()) {
+            case 0: cohort = null; break;
+            case 1: cohort = in.readString(); break;
+            default: throw new IOException("cohort_id union branch out of range");
+        }
         if (!in.isEnd()) {
             throw new IOException("trailing bytes after the record");
         }
@@ -85,6 +91,7 @@ final class CurrentSchemaReader {
                 .setEventTime(Instant.ofEpochMilli(eventTime))
                 .setEmbedding(new Floats(size == values.length ? values : java.util.Arrays.copyOf(values, size)))
                 .setQuality(quality)
+                .setCohortId(cohort)
                 .build();
     }
 

@@ -17,6 +17,8 @@ public class EmbeddingEvent {
      * step's start and quality the events' mean quality.
      */
     public int pooledEvents;
+    /** The learner's cohort as the producer gave it (schema_version 2), or null. */
+    public String cohortId;
 
     public EmbeddingEvent() {}
 

@@ -87,6 +87,9 @@ public final class RecordDecoder implements Serializable {
         } else if (e.getQuality() != null && !Float.isFinite(e.getQuality())) {
             reason = DeadLetterReason.INVALID_QUALITY;
             problem = "quality is NaN or infinite";
+        } else if (e.getCohortId() != null && !ids.matcher(e.getCohortId()).matches()) {
+            reason = DeadLetterReason.MALFORMED_COHORT_ID;
+            problem = "cohort_id does not match edu.ingest.id-pattern";
         } else if (e.getEventTime() == null || e.getEventTime().toEpochMilli() <= 0) {
             reason = DeadLetterReason.INVALID_EVENT_TIME;
             problem = "event_time is not after 1970-01-01";
@@ -96,8 +99,10 @@ public final class RecordDecoder implements Serializable {
                     + " s ahead of the wall clock (edu.ingest.max-future allows " + maxFutureMillis / 1000 + " s)";
         } else {
             float quality = e.getQuality() == null ? Float.NaN : e.getQuality();
-            return IngestResult.valid(new EmbeddingEvent(learner, session, modality, e.getEventTime().toEpochMilli(),
-                    values, quality, e.getSchemaVersion()));
+            EmbeddingEvent event = new EmbeddingEvent(learner, session, modality, e.getEventTime().toEpochMilli(),
+                    values, quality, e.getSchemaVersion());
+            event.cohortId = e.getCohortId();
+            return IngestResult.valid(event);
         }
         return dead(value, topic, partition, offset, kafkaTimestamp, reason, problem);
     }

@@ -7,6 +7,8 @@ package io.eduemotionnet.learner;
 public class AlignedStep {
     public String learnerId;
     public String sessionId;
+    /** The cohort named by the step's latest event, or null (carried to the prediction). */
+    public String cohortId;
     public long stepStart;
     public long stepEnd;
     public float[] audio;
@@ -71,6 +73,7 @@ public class AlignedStep {
         AlignedStep s = new AlignedStep();
         s.learnerId = learnerId;
         s.sessionId = sequenceId;
+        s.cohortId = cohortId;
         s.stepStart = stepStart;
         s.stepEnd = stepEnd;
         s.audio = audio;

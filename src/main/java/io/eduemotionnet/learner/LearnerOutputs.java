@@ -45,6 +45,7 @@ public final class LearnerOutputs {
                 .setEventTime(Instant.ofEpochMilli(e.eventTime))
                 .setEmbedding(values)
                 .setQuality(Float.isNaN(e.quality) ? null : e.quality)
+                .setCohortId(e.cohortId)
                 .build();
         return LateEvent.newBuilder()
                 .setEvent(event)
@@ -60,6 +61,7 @@ public final class LearnerOutputs {
             if (step.present(m)) {
                 EmbeddingEvent pooled = new EmbeddingEvent(step.learnerId, step.sessionId, m, step.stepStart,
                         step.embedding(m), step.meanQuality[m], 1);
+                pooled.cohortId = step.cohortId;
                 out.add(lateEvent(pooled, watermark, Math.max(1, step.counts[m])));
             }
         }

@@ -15,6 +15,8 @@ public class OpenStep {
     /** Session of the latest event in the step (a step spanning a session switch belongs to the new one). */
     public String sessionId;
     public long sessionEventTime = Long.MIN_VALUE;
+    /** Cohort of that same latest event (null when it named none). */
+    public String cohortId;
     /** Processing time of the step's first event (state TTL applies to open steps as to spilled ones). */
     public long openedAt;
 
@@ -49,6 +51,7 @@ public class OpenStep {
         if (e.eventTime >= sessionEventTime) {
             sessionEventTime = e.eventTime;
             sessionId = e.sessionId;
+            cohortId = e.cohortId;
         }
         spilled = false;
     }
@@ -69,6 +72,7 @@ public class OpenStep {
             step.meanQuality[m] = qualityCounts[m] > 0 ? (float) (qualitySums[m] / qualityCounts[m]) : Float.NaN;
         }
         step.closedAt = closedAt;
+        step.cohortId = cohortId;
         return step;
     }
 }

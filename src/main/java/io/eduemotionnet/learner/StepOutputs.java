@@ -87,7 +87,7 @@ final class StepOutputs implements Serializable {
         // and copies schema defaults, a per-record cost on this path)
         Instant stepStart = Instant.ofEpochMilli(step.stepStart);
         out.prediction = new Prediction(step.learnerId, step.sessionId, stepStart, Instant.ofEpochMilli(step.stepEnd),
-                byClass, info.classes.get(out.best), weights, present, info.version, Instant.ofEpochMilli(now));
+                byClass, info.classes.get(out.best), weights, present, info.version, Instant.ofEpochMilli(now), step.cohortId);
         int emptySteps = out.presentBits == 0 ? learner.emptySteps + 1 : 0;
         out.confidence = new ConfidenceReport(step.learnerId, step.sessionId, stepStart, weights,
                 new ModalityWeights(step.meanQuality[0], step.meanQuality[1], step.meanQuality[2]), present,

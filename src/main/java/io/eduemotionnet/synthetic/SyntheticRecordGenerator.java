@@ -72,13 +72,14 @@ public class SyntheticRecordGenerator implements GeneratorFunction<Long, RawReco
             }
             long eventTime = stream.baseMillis + t * stream.stepMillis + offsetInStep(learner, rng);
             ModalityEvent event = ModalityEvent.newBuilder()
-                    .setSchemaVersion(1)
+                    .setSchemaVersion(2)
                     .setLearnerId(SyntheticStream.learnerId(learner))
                     .setSessionId(SyntheticStream.sessionId(learner, step.session))
                     .setModality(Modality.values()[m])
                     .setEventTime(Instant.ofEpochMilli(eventTime))
                     .setEmbedding(boxed(sim.embedding(m, step, rng)))
                     .setQuality(sim.quality(m, step, rng))
+                    .setCohortId(stream.cohortId(learner))
                     .build();
             out.add(record(EventCodec.encode(event)));
             if (stream.anomalyRate > 0 && rng.nextDouble() < stream.anomalyRate) {

@@ -28,10 +28,18 @@ public final class SyntheticStream implements Serializable {
     public final long totalSteps;
     /** Shares of learners who never grant consent and who withdraw it mid-session; no consent records when both are null. */
     public final SyntheticConsent consent;
+    /** Learners per cohort (cohort_id {@link #cohortId}); 0 = events carry no cohort. */
+    public final int cohortSize;
 
     public SyntheticStream(BenchmarkSpec spec, int learners, int sessionsPerLearner, double missingRate, double anomalyRate,
                            long seed, double speed, long stepMillis, long nowMillis) {
+        this(spec, learners, sessionsPerLearner, missingRate, anomalyRate, seed, speed, stepMillis, nowMillis, 0);
+    }
+
+    public SyntheticStream(BenchmarkSpec spec, int learners, int sessionsPerLearner, double missingRate, double anomalyRate,
+                           long seed, double speed, long stepMillis, long nowMillis, int cohortSize) {
         this.spec = spec;
+        this.cohortSize = cohortSize;
         this.learners = learners;
         this.sessionsPerLearner = sessionsPerLearner;
         this.missingRate = missingRate;
@@ -70,6 +78,7 @@ public final class SyntheticStream implements Serializable {
         this.baseMillis = other.baseMillis;
         this.totalSteps = totalSteps;
         this.consent = consent;
+        this.cohortSize = other.cohortSize;
     }
 
     /**
@@ -89,7 +98,7 @@ public final class SyntheticStream implements Serializable {
     public static SyntheticStream fromConfig(JobConfig cfg, long stepMillis, long nowMillis) {
         BenchmarkSpec spec = BenchmarkSpec.parse(ResourceLoader.read(cfg.syntheticSpecPath, JobOptions.SYNTHETIC_SPEC.key()));
         return new SyntheticStream(spec, cfg.syntheticLearners, cfg.syntheticSessionsPerLearner, cfg.syntheticMissingRate,
-                cfg.syntheticInvalidRate, cfg.syntheticSeed, cfg.syntheticSpeed, stepMillis, nowMillis);
+                cfg.syntheticInvalidRate, cfg.syntheticSeed, cfg.syntheticSpeed, stepMillis, nowMillis, cfg.syntheticCohortSize);
     }
 
     public LearnerSimulator simulator(int learner) {
@@ -113,6 +122,11 @@ public final class SyntheticStream implements Serializable {
             sb.append('0');
         }
         return sb.append(digits);
+    }
+
+    /** The cohort of a learner (consecutive learners share one), or null when the stream has none. */
+    public String cohortId(int learner) {
+        return cohortSize == 0 ? null : padded(new StringBuilder(23).append("synthetic-cohort-"), learner / cohortSize, 4).toString();
     }
 
     /** Parses a synthetic learner id back to its index, or -1. */

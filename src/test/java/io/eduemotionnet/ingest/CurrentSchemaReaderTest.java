@@ -25,7 +25,9 @@ class CurrentSchemaReaderTest {
         CurrentSchemaReader reader = new CurrentSchemaReader();
         var avro = EventCodec.decoder();
         for (int i = 0; i < 50; i++) {
-            byte[] msg = EventCodec.encode(SingleObjectEncoderTest.event(rng, rng.nextInt(600), i % 2 == 0 ? null : (float) rng.nextGaussian()));
+            ModalityEvent event = SingleObjectEncoderTest.event(rng, rng.nextInt(600), i % 2 == 0 ? null : (float) rng.nextGaussian());
+            event.setCohortId(i % 3 == 0 ? null : "cohort-" + i);
+            byte[] msg = EventCodec.encode(event);
             assertThat(CurrentSchemaReader.claims(msg)).isTrue();
             ModalityEvent ours = reader.read(msg);
             assertThat(ours).isEqualTo(avro.decode(msg));

@@ -41,6 +41,8 @@ class DashboardTest {
         TOPICS.put("active learners", "flink_taskmanager_job_task_operator_eduActiveLearners");
         TOPICS.put("state expirations", "flink_taskmanager_job_task_operator_eduStateExpirations");
         TOPICS.put("CUDA fallbacks", "flink_taskmanager_job_task_operator_eduCudaFallbacks");
+        TOPICS.put("interventions per rule", "flink_taskmanager_job_task_operator_rule_eduInterventions");
+        TOPICS.put("suppressed cohort-minutes", "flink_taskmanager_job_task_operator_eduCohortWindowsSuppressed");
         TOPICS.put("inference device", "flink_taskmanager_job_task_operator_eduInferenceOnGpu");
         TOPICS.put("late events", "flink_taskmanager_job_task_operator_eduLateEvents");
     }

@@ -29,6 +29,8 @@ final class JobRuns {
             "--edu.kafka.topic.events", prefix + "-events", "--edu.kafka.topic.predictions", prefix + "-predictions",
             "--edu.kafka.topic.dropout", prefix + "-dropout", "--edu.kafka.topic.confidence", prefix + "-confidence",
             "--edu.kafka.topic.late", prefix + "-late", "--edu.kafka.topic.dead-letters", prefix + "-dead-letters",
+            "--edu.kafka.topic.interventions", prefix + "-interventions",
+            "--edu.kafka.topic.cohort-affect", prefix + "-cohort-affect",
             "--edu.kafka.starting-offsets", "earliest", "--edu.kafka.transaction-timeout", "1 min",
             // no partition ever counts as idle here: the streams keep every partition busy (LearnerStream)
             "--edu.ingest.idleness", "1 h",

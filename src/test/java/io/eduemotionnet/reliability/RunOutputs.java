@@ -45,7 +45,7 @@ final class RunOutputs {
 
     static List<String> topics(String prefix) {
         return List.of(prefix + "-events", prefix + "-predictions", prefix + "-confidence", prefix + "-dropout",
-                prefix + "-late", prefix + "-dead-letters");
+                prefix + "-late", prefix + "-dead-letters", prefix + "-interventions", prefix + "-cohort-affect");
     }
 
     static String key(Prediction p) {

@@ -1,0 +1,43 @@
+package io.eduemotionnet.signals;
+
+import io.eduemotionnet.config.ConfigException;
+import io.eduemotionnet.config.InterventionRuleSpec;
+import io.eduemotionnet.config.JobOptions;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+
+/** A configured rule bound to the model: its state as a class index, its duration in steps. */
+public final class InterventionRule implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    public final String name;
+    public final String state;
+    public final int stateIndex;
+    /** Steps with input the episode needs: the duration rounded up to whole steps. */
+    public final int minSteps;
+    public final double minMeanProbability;
+
+    public InterventionRule(String name, String state, int stateIndex, int minSteps, double minMeanProbability) {
+        this.name = name;
+        this.state = state;
+        this.stateIndex = stateIndex;
+        this.minSteps = minSteps;
+        this.minMeanProbability = minMeanProbability;
+    }
+
+    /** Binds configured rules to the model's classes and step length; an unknown state stops the job at start-up. */
+    public static List<InterventionRule> bind(List<InterventionRuleSpec> specs, List<String> classes, long stepMillis) {
+        List<InterventionRule> out = new ArrayList<>();
+        for (InterventionRuleSpec s : specs) {
+            int index = classes.indexOf(s.state);
+            if (index < 0) {
+                throw new ConfigException(JobOptions.INTERVENTION_RULES.key(), "rule '" + s.name + "': state '" + s.state
+                        + "' is not one of the model's classes " + classes);
+            }
+            int steps = (int) Math.max(1, (s.duration.toMillis() + stepMillis - 1) / stepMillis);
+            out.add(new InterventionRule(s.name, s.state, index, steps, s.minMeanProbability));
+        }
+        return List.copyOf(out);
+    }
+}
