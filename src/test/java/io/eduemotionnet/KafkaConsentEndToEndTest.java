@@ -60,7 +60,8 @@ import org.junit.jupiter.api.io.TempDir;
 class KafkaConsentEndToEndTest {
     @RegisterExtension
     static final MiniClusterExtension CLUSTER = TestClusters.extension();
-    static final String[] TOPICS = {"events", "consent", "predictions", "dropout", "confidence", "late", "dead-letters", "receipts"};
+    static final String[] TOPICS = {"events", "consent", "predictions", "dropout", "confidence", "late", "dead-letters", "receipts",
+        "interventions", "cohort-affect"};
     static KafkaClusterTestKit kafka;
 
     @BeforeAll
@@ -95,6 +96,8 @@ class KafkaConsentEndToEndTest {
                 "--edu.kafka.topic.predictions", "predictions", "--edu.kafka.topic.dropout", "dropout",
                 "--edu.kafka.topic.confidence", "confidence", "--edu.kafka.topic.late", "late",
                 "--edu.kafka.topic.dead-letters", "dead-letters", "--edu.kafka.topic.erasure-receipts", "receipts",
+                // the exactly-once sinks look their topics up at start: every output topic exists
+                "--edu.kafka.topic.interventions", "interventions", "--edu.kafka.topic.cohort-affect", "cohort-affect",
                 "--edu.kafka.starting-offsets", "earliest", "--edu.ingest.idleness", "1 s",
                 "--edu.kafka.transaction-timeout", "1 min"}));
         assertThat(cfg.consentRequired).as("the default").isTrue();
