@@ -48,9 +48,18 @@ class OutputTimestampTest {
     }
 
     static Prediction predictionOfStepAt(long stepStart) {
-        return new Prediction("learner-1", "session-1", Instant.ofEpochMilli(stepStart), Instant.ofEpochMilli(stepStart + 2_000),
-                Map.of("engaged", 1f), "engaged", new ModalityWeights(1f, 0f, 0f), List.of(Modality.AUDIO), "v1",
-                Instant.ofEpochMilli(System.currentTimeMillis()));
+        return Prediction.newBuilder()
+                .setLearnerId("learner-1")
+                .setSessionId("session-1")
+                .setStepStart(Instant.ofEpochMilli(stepStart))
+                .setStepEnd(Instant.ofEpochMilli(stepStart + 2_000))
+                .setProbabilities(Map.of("engaged", 1f))
+                .setLabel("engaged")
+                .setMieWeights(new ModalityWeights(1f, 0f, 0f))
+                .setPresent(List.of(Modality.AUDIO))
+                .setModelVersion("v1")
+                .setEmitTime(Instant.ofEpochMilli(System.currentTimeMillis()))
+                .build();
     }
 
     @Test
