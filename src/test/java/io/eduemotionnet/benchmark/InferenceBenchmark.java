@@ -20,17 +20,19 @@ import org.apache.flink.configuration.Configuration;
  * synthetic source and ONNX Runtime alone. Prints and writes one JSON document (see README: Benchmark).
  *
  * <p>Run: {@code mvn -q test-compile exec:exec@benchmark -Drun.args="--out target/benchmark.json"};
- * options {@code --learners 10000,100000}, {@code --replay-steps 20,5}, {@code --live-warm-up-steps 3},
- * {@code --live-steps 10,4}, {@code --synthetic-steps 30} (0 leaves a part out).
+ * options {@code --learners 10000,100000}, {@code --replay-steps 12,3}, {@code --live-warm-up-steps 3},
+ * {@code --live-steps 8,4}, {@code --synthetic-steps 30} (0 leaves a part out), {@code --baseline
+ * docs/benchmark-baseline.json} (an earlier run of this command to compare CPU per prediction with).
  */
 public final class InferenceBenchmark {
     private InferenceBenchmark() {}
 
+    @SuppressWarnings("unchecked")
     public static void main(String[] args) throws Exception {
         Map<String, String> opts = options(args);
         int[] learners = ints(opts.getOrDefault("learners", "10000,100000"));
-        int[] replaySteps = ints(opts.getOrDefault("replay-steps", "20,5"));
-        int[] liveSteps = ints(opts.getOrDefault("live-steps", "10,4"));
+        int[] replaySteps = ints(opts.getOrDefault("replay-steps", "12,3"));
+        int[] liveSteps = ints(opts.getOrDefault("live-steps", "8,4"));
         int warmUp = Integer.parseInt(opts.getOrDefault("live-warm-up-steps", "3"));
         int syntheticSteps = Integer.parseInt(opts.getOrDefault("synthetic-steps", "30"));
         File out = new File(opts.getOrDefault("out", "target/benchmark.json"));
@@ -41,7 +43,8 @@ public final class InferenceBenchmark {
         ModelInfo model = OnnxEmotionModel.inspect(JobConfig.from(new Configuration()).modelPath);
         Map<String, Object> onnx = OnnxOnly.measure(1024, 3);
         report.put("onnx_runtime_only", onnx);
-        double onnxRow = ((Number) onnx.get("microseconds_per_row")).doubleValue();
+        // CPU against CPU: the job's figure is CPU time too
+        double onnxRow = ((Number) onnx.get("cpu_microseconds_per_row")).doubleValue();
         Map<String, Object> kafka = new LinkedHashMap<>();
         try (ChildJvm broker = ChildJvm.start("broker", "2g", BenchmarkBroker.class, List.of())) {
             KafkaJobRun runs = new KafkaJobRun(broker.expect("bootstrap "), model);
@@ -49,7 +52,7 @@ public final class InferenceBenchmark {
                 Map<String, Object> row = new LinkedHashMap<>();
                 Map<String, Object> replay = runs.replay("replay-" + learners[i], learners[i], replaySteps[i]);
                 System.out.println("replay " + learners[i] + ": " + replay);
-                Map<String, Object> live = RealTime.run(runs, replay, learners[i], warmUp, liveSteps[i], model.stepMillis);
+                Map<String, Object> live = RealTime.run(runs, replay, learners[i], warmUp, liveSteps[i], model.stepMillis, i == 0);
                 System.out.println("live " + learners[i] + ": " + live);
                 row.put("predictions_per_s", replay.get("predictions_per_s"));
                 row.put("events_per_s", replay.get("events_per_s"));
@@ -67,6 +70,13 @@ public final class InferenceBenchmark {
             }
         }
         report.put("kafka", kafka);
+        Map<String, Object> largest = (Map<String, Object>) kafka.get("learners_" + learners[learners.length - 1]);
+        Map<String, Object> capacity = new LinkedHashMap<>();
+        for (long n : new long[] {100_000, 1_000_000}) {
+            capacity.put("learners_" + n, Capacity.forLearners(n, model.stepMillis, largest, "kafka.learners_" + learners[learners.length - 1]));
+        }
+        report.put("capacity", capacity);
+        report.put("targets", Targets.check(kafka, learners, model.stepMillis, opts.get("baseline")));
         if (syntheticSteps > 0) {
             Map<String, Object> synthetic = SyntheticRun.replay(learners[0], syntheticSteps);
             System.out.println("synthetic: " + synthetic);
