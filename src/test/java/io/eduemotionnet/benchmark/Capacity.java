@@ -35,6 +35,13 @@ final class Capacity {
         r.put("busy_cores", InferenceBenchmark.round(busyCores));
         r.put("cores_at_70_percent", cores);
         r.put("heap_gib_for_learners", InferenceBenchmark.round(heapGib));
+        Map<?, ?> replay = (Map<?, ?>) measured.get("replay");
+        double eventsPerPrediction = ((Number) replay.get("events")).doubleValue() / ((Number) replay.get("predictions")).doubleValue();
+        Object bytesPerEvent = ((Map<?, ?>) replay.get("producer")).get("bytes_per_event");
+        if (bytesPerEvent != null) { // what the brokers take in (not sized here: they are not the job)
+            r.put("kafka_input_mb_per_s", InferenceBenchmark.round(predictionsPerS * eventsPerPrediction
+                    * ((Number) bytesPerEvent).doubleValue() / 1e6));
+        }
         r.put("rocksdb_state_gib", InferenceBenchmark.round(statePerLearner * learners / (1L << 30)));
         r.put("taskmanager_task_heap_gib", InferenceBenchmark.round(taskHeapGib));
         r.put("taskmanagers_2_cores_4_gib", taskManagers);

@@ -53,6 +53,7 @@ public final class EventProducer {
         }
         Map<String, Object> result = new LinkedHashMap<>();
         long[] eventsByStep = new long[steps];
+        long[] bytes = new long[1];
         try (KafkaProducer<byte[], byte[]> producer = producer(o.get("bootstrap"))) {
             String topic = o.get("topic");
             long start = System.nanoTime();
@@ -62,6 +63,7 @@ public final class EventProducer {
                         for (RawRecord r : generator.recordsAt((from + t) * learners + i).records) {
                             producer.send(new ProducerRecord<>(topic, keys[i], r.value));
                             eventsByStep[t]++;
+                            bytes[0] += r.value.length;
                         }
                     }
                 }
@@ -72,6 +74,9 @@ public final class EventProducer {
                     for (int i = 0; i < learners; i++) {
                         ahead[t][i] = generator.recordsAt((from + t) * learners + i);
                         eventsByStep[t] += ahead[t][i].records.length;
+                        for (RawRecord r : ahead[t][i].records) {
+                            bytes[0] += r.value.length;
+                        }
                     }
                 }
                 result.put("generated_in_s", InferenceBenchmark.round((System.nanoTime() - start) / 1e9));
@@ -81,6 +86,7 @@ public final class EventProducer {
             result.put("seconds", InferenceBenchmark.round((System.nanoTime() - start) / 1e9));
         }
         result.put("events_by_step", eventsByStep);
+        result.put("bytes_per_event", Math.round((double) bytes[0] / java.util.Arrays.stream(eventsByStep).sum()));
         System.out.println("result " + new ObjectMapper().writeValueAsString(result));
     }
 

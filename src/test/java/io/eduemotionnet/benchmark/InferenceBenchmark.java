@@ -62,7 +62,7 @@ public final class InferenceBenchmark {
                 row.put("latency_ms_p50", live.get("latency_ms_p50"));
                 row.put("latency_ms_p99", live.get("latency_ms_p99"));
                 row.put("rocksdb_bytes_per_learner", ((Map<?, ?>) replay.get("state")).get("bytes_per_learner"));
-                row.put("heap_bytes_per_learner", live.get("heap_bytes_per_learner"));
+                row.put("heap_bytes_per_learner", replay.get("heap_bytes_per_learner"));
                 row.put("cpu_by_operator", replay.get("cpu_by_operator"));
                 row.put("replay", replay);
                 row.put("real_time", live);

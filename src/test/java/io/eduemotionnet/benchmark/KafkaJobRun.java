@@ -65,8 +65,9 @@ final class KafkaJobRun {
             produced = new ObjectMapper().readValue(producer.expect("result "), Map.class);
         }
         r.put("producer", Map.of("seconds", produced.get("seconds"), "events", sum((List<?>) produced.get("events_by_step"), 0, steps + 1),
-                "learner_steps_per_s", Math.round((steps + 1.0) * learners / ((Number) produced.get("seconds")).doubleValue())));
+                "bytes_per_event", produced.get("bytes_per_event"), "learner_steps_per_s", Math.round((steps + 1.0) * learners / ((Number) produced.get("seconds")).doubleValue())));
         long limit = base + (FIRST_STEP + steps) * model.stepMillis;
+        long heapBefore = heapAfterGc();
         try (Job job = new Job(topics, run)) {
             long running = System.nanoTime();
             // the first step (start-up, every learner's first state write) is not measured
@@ -91,11 +92,17 @@ final class KafkaJobRun {
             r.put("cpu_cores_busy", round(window.jobNanos() / 1e9 / seconds));
             r.put("onnx_in_job_microseconds_per_row", job.metrics.onnxMicrosecondsPerRow());
             r.put("cpu_by_operator", window.byTask(measured));
+            // every learner is live now: its state, and the step the job has read but not yet closed
+            long heapWith = heapAfterGc();
+            r.put("heap_bytes_per_learner", Math.round((double) (heapWith - heapBefore) / learners));
+            r.put("heap", Map.of("before_the_job_bytes", heapBefore, "with_every_learner_live_bytes", heapWith));
             String savepoint = job.client.triggerSavepoint(Path.of("target", "benchmark", "savepoints").toAbsolutePath().toUri().toString(),
                     SavepointFormatType.CANONICAL).get(10, TimeUnit.MINUTES);
             r.put("state", SavepointState.measure(savepoint, job.graph, learners));
             List<Prediction> committed = job.committedAfterNextCheckpoint(topics);
             r.put("predictions_committed", committed.size());
+            Thread.sleep(6_000); // the RocksDB gauges are refreshed every 5 s
+            r.put("rocksdb", RocksDbBytes.perLearner(job.metrics.rocksDbLiveBytes(), learners));
             if (committed.size() != emitted || committed.stream().anyMatch(p -> p.getStepEnd().toEpochMilli() > limit)) {
                 throw new IllegalStateException("the predictions topic holds " + committed.size() + " predictions, the job emitted "
                         + emitted + " for the measured steps");
@@ -120,6 +127,7 @@ final class KafkaJobRun {
         r.put("learners", learners);
         r.put("warm_up_steps", warmUp);
         r.put("steps", steps);
+        long heapBefore = heapAfterGc();
         try (Job job = new Job(topics, run)) {
             long heapIdle = heapAfterGc();
             long generate = (long) (microsPerLearnerStep * learners * produced / 1000 * 1.5) + 10_000;
@@ -132,7 +140,7 @@ final class KafkaJobRun {
                 r.put("all_measured_steps_scored_in_time", keptUp);
                 long heapLive = heapAfterGc();
                 r.put("heap_bytes_per_learner", Math.round((double) (heapLive - heapIdle) / learners));
-                r.put("heap", Map.of("idle_job_bytes", heapIdle, "with_learners_bytes", heapLive));
+                r.put("heap", Map.of("before_the_job_bytes", heapBefore, "idle_job_bytes", heapIdle, "with_learners_bytes", heapLive));
                 List<Long> latencies = new ArrayList<>();
                 List<Long> firstStep = new ArrayList<>();
                 List<Long> lastStep = new ArrayList<>();
@@ -190,6 +198,9 @@ final class KafkaJobRun {
             conf.setString("taskmanager.numberOfTaskSlots", String.valueOf(PARTITIONS));
             // RocksDB's share of a 4 GB TaskManager (flink-conf/config.yaml) as Flink's default fraction gives it
             conf.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.ofMebiBytes(1280));
+            // as flink-conf/config.yaml: RocksDB reports its live data size (and the benchmark reads it)
+            conf.setString("state.backend.rocksdb.metrics.estimate-live-data-size", "true");
+            conf.setString("state.backend.rocksdb.metrics.total-sst-files-size", "true");
             InMemoryReporter reporter = InMemoryReporter.create();
             reporter.addToConfiguration(conf);
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);

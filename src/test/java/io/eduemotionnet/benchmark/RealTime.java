@@ -36,7 +36,6 @@ final class RealTime {
         r.put("latency_ms_p99", null);
         r.put("most_live_learners_by_replay_rate", most);
         Map<String, Object> live = runs.live("live-" + checked, checked, warmUp, steps, producerMicros);
-        r.put("heap_bytes_per_learner", live.get("heap_bytes_per_learner"));
         r.put("live_run_at_" + (int) (MARGIN * 100) + "_percent_of_that", live);
         return r;
     }

@@ -53,6 +53,24 @@ final class RunMetrics {
         return n;
     }
 
+    /**
+     * RocksDB's own estimate of its live data (after compaction would drop older versions), by operator and
+     * column family (one per state), summed over subtasks: the state.backend.rocksdb.metrics.* gauges, which
+     * Flink refreshes every few seconds. Memtables are not counted: read after a checkpoint has flushed them.
+     */
+    Map<String, Long> rocksDbLiveBytes() {
+        Map<String, Long> bytes = new java.util.TreeMap<>();
+        for (Map.Entry<MetricGroup, Map<String, Metric>> g : reporter.getMetricsByGroup().entrySet()) {
+            Map<String, String> vars = g.getKey().getAllVariables();
+            Metric live = g.getValue().get("rocksdb.estimate-live-data-size");
+            if (live != null && job.toString().equals(vars.get("<job_id>"))) {
+                bytes.merge(vars.get("<operator_name>") + " / " + vars.get("<column_family>"),
+                        ((Number) ((Gauge<?>) live).getValue()).longValue(), Long::sum);
+            }
+        }
+        return bytes;
+    }
+
     long completedCheckpoints() {
         return jobGauge("numberOfCompletedCheckpoints");
     }
