@@ -64,7 +64,8 @@ final class RunMetrics {
             Map<String, String> vars = g.getKey().getAllVariables();
             Metric live = g.getValue().get("rocksdb.estimate-live-data-size");
             if (live != null && job.toString().equals(vars.get("<job_id>"))) {
-                bytes.merge(vars.get("<operator_name>") + " / " + vars.get("<column_family>"),
+                String[] scope = g.getKey().getScopeComponents(); // the column family is the innermost group
+                bytes.merge(vars.get("<operator_name>") + " / " + scope[scope.length - 1],
                         ((Number) ((Gauge<?>) live).getValue()).longValue(), Long::sum);
             }
         }
