@@ -5,7 +5,7 @@ import io.eduemotionnet.EmotionPipeline;
 import io.eduemotionnet.TestClusters;
 import io.eduemotionnet.avro.Prediction;
 import io.eduemotionnet.config.JobConfig;
-import io.eduemotionnet.inference.ModelInfo;
+import io.eduemotionnet.model.ModelInfo;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package io.eduemotionnet.benchmark;
 
 import io.eduemotionnet.config.JobConfig;
-import io.eduemotionnet.inference.OnnxEmotionModel;
+import io.eduemotionnet.model.OnnxEmotionModel;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
