@@ -22,7 +22,8 @@ import org.apache.flink.configuration.Configuration;
  * <p>Run: {@code mvn -q test-compile exec:exec@benchmark -Drun.args="--out target/benchmark.json"};
  * options {@code --learners 10000,100000}, {@code --replay-steps 12,3}, {@code --live-warm-up-steps 3},
  * {@code --live-steps 8,4}, {@code --synthetic-steps 30} (0 leaves a part out), {@code --baseline
- * docs/benchmark-baseline.json} (an earlier run of this command to compare CPU per prediction with).
+ * docs/benchmark-baseline.json} (the default: an earlier run of this command, before the learner
+ * operator, to compare CPU per prediction with).
  */
 public final class InferenceBenchmark {
     private InferenceBenchmark() {}
@@ -70,26 +71,32 @@ public final class InferenceBenchmark {
             }
         }
         report.put("kafka", kafka);
+        write(report, out); // the measured part is kept even if a derived one below fails
         Map<String, Object> largest = (Map<String, Object>) kafka.get("learners_" + learners[learners.length - 1]);
         Map<String, Object> capacity = new LinkedHashMap<>();
         for (long n : new long[] {100_000, 1_000_000}) {
             capacity.put("learners_" + n, Capacity.forLearners(n, model.stepMillis, largest, "kafka.learners_" + learners[learners.length - 1]));
         }
         report.put("capacity", capacity);
-        report.put("targets", Targets.check(kafka, learners, model.stepMillis, opts.get("baseline")));
+        report.put("targets", Targets.check(kafka, learners, model.stepMillis,
+                opts.getOrDefault("baseline", "docs/benchmark-baseline.json")));
         if (syntheticSteps > 0) {
             Map<String, Object> synthetic = SyntheticRun.replay(learners[0], syntheticSteps);
             System.out.println("synthetic: " + synthetic);
             report.put("synthetic", Map.of("learners_" + learners[0], synthetic));
         }
         report.put("load_average_at_end", loadAverage());
+        write(report, out);
+        System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
+        System.out.println("wrote " + out);
+        System.exit(0); // the MiniClusters' and Kafka clients' leftover threads
+    }
+
+    private static void write(Map<String, Object> report, File out) throws java.io.IOException {
         if (out.getParentFile() != null) {
             out.getParentFile().mkdirs();
         }
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out, report);
-        System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
-        System.out.println("wrote " + out);
-        System.exit(0); // the MiniClusters' and Kafka clients' leftover threads
     }
 
     static Map<String, String> options(String[] args) {
