@@ -11,12 +11,11 @@ import java.util.Map;
  * Where the job's CPU goes between two moments: the process's CPU time (the broker and the producer run
  * in other JVMs, so this is the job's), split by thread. Flink runs each task (a chain of operators) on
  * one thread named after the chain, so a task thread's CPU time is exactly what its operators spent;
- * the other Java threads are grouped by name (Kafka clients, checkpointing, ...), and what no Java
- * thread accounts for is the JVM's and the native libraries' own threads (GC, JIT, RocksDB background
- * flushes and compactions).
+ * the other Java threads are grouped by name (Kafka clients, checkpointing, ...), and the JVM's and
+ * RocksDB's native threads by kind ({@link NativeThreads}: GC, JIT, RocksDB background work).
  */
 final class JobCpu {
-    static final String NATIVE = "JVM and native threads (GC, JIT, RocksDB flush and compaction), threads that ended";
+    static final String NATIVE = "other native threads, and threads that ended";
     static final String BENCHMARK = "main";
 
     private final com.sun.management.OperatingSystemMXBean os =
@@ -25,7 +24,10 @@ final class JobCpu {
     private final long processStart;
     private final Map<Long, Long> threadStart = new HashMap<>();
 
+    private final Map<String, Long> nativeStart;
+
     JobCpu() {
+        nativeStart = NativeThreads.byKind();
         processStart = os.getProcessCpuTime();
         for (long id : threads.getAllThreadIds()) {
             threadStart.put(id, threads.getThreadCpuTime(id));
@@ -47,7 +49,13 @@ final class JobCpu {
             javaThreads += spent;
             nanos.merge(group(info.getThreadName()), spent, Long::sum);
         }
-        nanos.put(NATIVE, Math.max(0, process - javaThreads));
+        long named = 0;
+        for (Map.Entry<String, Long> e : NativeThreads.byKind().entrySet()) {
+            long spent = Math.max(0, e.getValue() - nativeStart.getOrDefault(e.getKey(), 0L));
+            nanos.put(e.getKey(), spent);
+            named += spent;
+        }
+        nanos.put(NATIVE, Math.max(0, process - javaThreads - named));
         // the benchmark's own thread (it polls the job's metrics) is not the job's
         return new Window(process - nanos.getOrDefault(BENCHMARK, 0L), nanos);
     }

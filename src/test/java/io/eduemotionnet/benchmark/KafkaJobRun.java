@@ -92,13 +92,22 @@ final class KafkaJobRun {
             r.put("cpu_cores_busy", round(window.jobNanos() / 1e9 / seconds));
             r.put("onnx_in_job_microseconds_per_row", job.metrics.onnxMicrosecondsPerRow());
             r.put("cpu_by_operator", window.byTask(measured));
-            // every learner is live now: its state, and the step the job has read but not yet closed
+            // every learner is live once the last step's events are in: its state, and that open step
+            long total = sum((List<?>) produced.get("events_by_step"), 0, steps + 1);
+            long deadline = System.currentTimeMillis() + 300_000;
+            while (job.metrics.learnerRecordsIn() < total && System.currentTimeMillis() < deadline) {
+                Thread.sleep(100);
+            }
+            r.put("heap_measured_with_events_in", job.metrics.learnerRecordsIn());
             long heapWith = heapAfterGc();
             r.put("heap_bytes_per_learner", Math.round((double) (heapWith - heapBefore) / learners));
             r.put("heap", Map.of("before_the_job_bytes", heapBefore, "with_every_learner_live_bytes", heapWith));
             String savepoint = job.client.triggerSavepoint(Path.of("target", "benchmark", "savepoints").toAbsolutePath().toUri().toString(),
                     SavepointFormatType.CANONICAL).get(10, TimeUnit.MINUTES);
-            r.put("state", SavepointState.measure(savepoint, job.graph, learners));
+            Map<String, Object> state = SavepointState.measure(savepoint, job.graph, learners);
+            state.put("learner_state_value_bytes", LearnerStateSize.bytes(model));
+            state.put("model_state_floats", model.stateSize);
+            r.put("state", state);
             List<Prediction> committed = job.committedAfterNextCheckpoint(topics);
             r.put("predictions_committed", committed.size());
             Thread.sleep(6_000); // the RocksDB gauges are refreshed every 5 s
@@ -242,10 +251,18 @@ final class KafkaJobRun {
             return topics.committedPredictions();
         }
 
+        /** Cancels the job and waits for its embedded cluster to go, so that the next heap baseline is clean. */
         @Override
         public void close() throws Exception {
             if (!client.getJobStatus().get().isGloballyTerminalState()) {
                 client.cancel().get(2, TimeUnit.MINUTES);
+            }
+            client.getJobExecutionResult().handle((result, failure) -> null).get(2, TimeUnit.MINUTES);
+            // the per-job MiniCluster closes asynchronously after the job's end: wait for its RPC threads
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (System.currentTimeMillis() < deadline && Thread.getAllStackTraces().keySet().stream()
+                    .anyMatch(t -> t.getName().startsWith("flink-pekko"))) {
+                Thread.sleep(200);
             }
         }
     }

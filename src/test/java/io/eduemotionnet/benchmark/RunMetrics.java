@@ -14,6 +14,7 @@ import org.apache.flink.runtime.testutils.InMemoryReporter;
 final class RunMetrics {
     /** The predictions' exactly-once sink writer: what it has received is what the job emitted. */
     private static final String PREDICTIONS_WRITER = ".*predictions-kafka-sink.*Writer.*";
+    private static final String LEARNER_OPERATOR = "tfl-inference";
 
     private final InMemoryReporter reporter;
     private final JobID job;
@@ -70,6 +71,16 @@ final class RunMetrics {
             }
         }
         return bytes;
+    }
+
+    /** Records the learner operator (named tfl-inference, as the dashboards know it) has taken in. */
+    long learnerRecordsIn() {
+        long n = 0;
+        for (MetricGroup g : reporter.findOperatorMetricGroups(job, LEARNER_OPERATOR)) {
+            Metric m = reporter.getMetricsByGroup(g).get("numRecordsIn");
+            n += m == null ? 0 : ((Counter) m).getCount();
+        }
+        return n;
     }
 
     long completedCheckpoints() {

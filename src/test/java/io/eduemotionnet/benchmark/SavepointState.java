@@ -18,7 +18,8 @@ import org.apache.flink.streaming.api.graph.StreamNode;
 /**
  * The job's state per learner, from a canonical savepoint of the running job: each live key and value
  * written once (a checkpoint's SST files also hold older versions until RocksDB compacts them). Sizes by
- * operator, named by their uids.
+ * operator, named by their uids. Taken once every learner's last step is in: the learner operator then
+ * holds each learner's carried state and one open step (spilled into keyed state at the snapshot).
  */
 final class SavepointState {
     private SavepointState() {}
