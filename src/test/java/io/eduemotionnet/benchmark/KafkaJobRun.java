@@ -6,7 +6,6 @@ import io.eduemotionnet.TestClusters;
 import io.eduemotionnet.avro.Prediction;
 import io.eduemotionnet.config.JobConfig;
 import io.eduemotionnet.model.ModelInfo;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -67,7 +66,7 @@ final class KafkaJobRun {
         r.put("producer", Map.of("seconds", produced.get("seconds"), "events", sum((List<?>) produced.get("events_by_step"), 0, steps + 1),
                 "bytes_per_event", produced.get("bytes_per_event"), "learner_steps_per_s", Math.round((steps + 1.0) * learners / ((Number) produced.get("seconds")).doubleValue())));
         long limit = base + (FIRST_STEP + steps) * model.stepMillis;
-        long heapBefore = heapAfterGc();
+        long heapBefore = Heap.usedAfterGc();
         try (Job job = new Job(topics, run)) {
             long running = System.nanoTime();
             // the first step (start-up, every learner's first state write) is not measured
@@ -99,7 +98,7 @@ final class KafkaJobRun {
                 Thread.sleep(100);
             }
             r.put("heap_measured_with_events_in", job.metrics.learnerRecordsIn());
-            long heapWith = heapAfterGc();
+            long heapWith = Heap.usedAfterGc();
             r.put("heap_bytes_per_learner", Math.round((double) (heapWith - heapBefore) / learners));
             r.put("heap", Map.of("before_the_job_bytes", heapBefore, "with_every_learner_live_bytes", heapWith));
             String savepoint = job.client.triggerSavepoint(Path.of("target", "benchmark", "savepoints").toAbsolutePath().toUri().toString(),
@@ -136,9 +135,9 @@ final class KafkaJobRun {
         r.put("learners", learners);
         r.put("warm_up_steps", warmUp);
         r.put("steps", steps);
-        long heapBefore = heapAfterGc();
+        long heapBefore = Heap.usedAfterGc();
         try (Job job = new Job(topics, run)) {
-            long heapIdle = heapAfterGc();
+            long heapIdle = Heap.usedAfterGc();
             long generate = (long) (microsPerLearnerStep * learners * produced / 1000 * 1.5) + 10_000;
             long start = System.currentTimeMillis() + generate;
             try (ChildJvm producer = producer(run, topics, learners, produced, "live", start - FIRST_STEP * model.stepMillis)) {
@@ -147,7 +146,7 @@ final class KafkaJobRun {
                 long limit = from + steps * model.stepMillis;
                 boolean keptUp = job.awaitPredictionsUntil(limit, limit + model.stepMillis + 60_000);
                 r.put("all_measured_steps_scored_in_time", keptUp);
-                long heapLive = heapAfterGc();
+                long heapLive = Heap.usedAfterGc();
                 r.put("heap_bytes_per_learner", Math.round((double) (heapLive - heapIdle) / learners));
                 r.put("heap", Map.of("before_the_job_bytes", heapBefore, "idle_job_bytes", heapIdle, "with_learners_bytes", heapLive));
                 List<Long> latencies = new ArrayList<>();
@@ -237,8 +236,13 @@ final class KafkaJobRun {
             return true;
         }
 
-        /** The committed predictions once a checkpoint begun from now on has completed (the sinks commit then). */
+        /**
+         * The committed predictions once a checkpoint begun from now on has completed and the sinks have
+         * committed (the committers do it after the checkpoint's completion reaches them): every
+         * prediction emitted until now.
+         */
         List<Prediction> committedAfterNextCheckpoint(KafkaTopics topics) throws Exception {
+            long emitted = metrics.predictionsEmitted();
             // one under way may have begun before now: then the one after it
             long wanted = metrics.completedCheckpoints() + (metrics.checkpointsInProgress() > 0 ? 2 : 1);
             long deadline = System.currentTimeMillis() + 120_000;
@@ -248,7 +252,12 @@ final class KafkaJobRun {
                 }
                 Thread.sleep(100);
             }
-            return topics.committedPredictions();
+            List<Prediction> committed = topics.committedPredictions();
+            while (committed.size() < emitted && System.currentTimeMillis() < deadline) {
+                Thread.sleep(1_000);
+                committed = topics.committedPredictions();
+            }
+            return committed;
         }
 
         /** Cancels the job and waits for its embedded cluster to go, so that the next heap baseline is clean. */
@@ -265,13 +274,6 @@ final class KafkaJobRun {
                 Thread.sleep(200);
             }
         }
-    }
-
-    static long heapAfterGc() {
-        for (int i = 0; i < 2; i++) {
-            System.gc();
-        }
-        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     }
 
     private static long sum(List<?> values, int from, int until) {
