@@ -17,7 +17,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /** One run's topics on the benchmark broker: created fresh, read back, deleted (they take disk). */
 final class KafkaTopics {
-    static final List<String> KINDS = List.of("events", "predictions", "dropout", "confidence", "late", "dead-letters");
+    static final List<String> KINDS = List.of("events", "predictions", "dropout", "confidence", "late", "dead-letters",
+            "interventions", "cohort-affect");
 
     private final String bootstrap;
     private final String run;
