@@ -75,6 +75,7 @@ def cmd_make_spec(args) -> None:
         Path(args.out),
         off_task=spec_builder.OFF_TASK if args.off_task else None,
         mask_start=spec_builder.OFF_TASK_MASK_START if args.off_task else spec_builder.MASK_START,
+        lag=not args.off_task,  # the off-task probe was measured on the unlagged benchmark
     )
     _log(f"wrote {path}")
 
