@@ -214,10 +214,11 @@ def cmd_evaluate(args) -> None:
     from .evaluate import EvalConfig, run, write
     from .train import TrainConfig
 
-    cfg = EvalConfig(seeds=args.seeds, test_learners=args.test_learners, workers=args.workers,
+    cfg = EvalConfig(seeds=args.seeds, test_learners=args.test_learners, workers=args.workers, no_lag=not args.skip_no_lag,
+                     no_lag_seeds=args.no_lag_seeds,
                      train=TrainConfig(epochs=args.epochs, sessions_per_epoch=args.sessions_per_epoch))
     if args.quick:
-        cfg = EvalConfig(seeds=2, test_learners=40, workers=args.workers,
+        cfg = EvalConfig(seeds=2, test_learners=40, workers=args.workers, no_lag=not args.skip_no_lag,
                          train=TrainConfig(epochs=1, sessions_per_epoch=64))
     report = run(args.spec, cfg, log=_log)
     # the full run also refreshes the results section of model/README.md; a quick run never does
@@ -315,6 +316,10 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--test-learners", type=_positive, default=200)
     s.add_argument("--workers", type=_positive, default=2)
     s.add_argument("--quick", action="store_true", help="a tiny run to check the pipeline (numbers meaningless)")
+    s.add_argument("--skip-no-lag", action="store_true",
+                   help="score the lagged benchmark only (no results_no_lag: half the time)")
+    s.add_argument("--no-lag-seeds", type=_positive, default=None,
+                   help="seeds for results_no_lag (default: --seeds)")
     s.add_argument("--out-dir", default=str(DEFAULT_REPORTS))
     s.set_defaults(func=cmd_evaluate)
 

@@ -96,7 +96,7 @@ def test_shipped_state_layout_covers_the_whole_state_in_split_state_order(shippe
     model, _ = load_checkpoint(MODEL_DIR / "checkpoints" / "edu_emotionnet.pt")
     total = assert_layout_matches_split_state(meta["edu.state_layout"], model)
     assert [total] == json.loads(meta["edu.state_shape"]) == [_width(shipped.graph.output, "state_out")]
-    assert [n for n, _ in parse_layout(meta["edu.state_layout"])] == ["tokens", "token_presence", "instant_evidence", "predictions"]
+    assert [n for n, _ in parse_layout(meta["edu.state_layout"])] == ["tokens", "token_presence", "modality_evidence", "predictions"]
 
 
 @pytest.mark.parametrize("config", [ModelConfig(), ModelConfig(context=3, hidden=32, num_classes=5)])
