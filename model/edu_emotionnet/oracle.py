@@ -168,26 +168,29 @@ def filter_posteriors(spec: Spec, sessions: Sessions, use: tuple[str, ...] = MOD
         same[(e,) * (depth + 1)] = 1.0
     alpha0 = ye_init.reshape(c, c, *([1] * depth), 1) * same[None, ..., None] * rest_init
     alpha0 = alpha0.reshape(1, -1)
+    # per previous expressed state e: the (y, e) -> (y', e') block as a [(y', e'), y] matrix
+    t_by_e = [np.ascontiguousarray(t4[:, e].reshape(c, c * c).T) for e in range(c)]
     for step in range(t_max):
-        emission = np.ones((n, c, *([c] * depth), *levels, *off))
+        if step == 0:
+            alpha = np.broadcast_to(alpha0, (n, alpha0.shape[1])).reshape(n, c, c, *([c] * depth), *levels, *off).copy()
+        else:
+            beta = alpha.reshape(n, c, c, hist // c, c, r).sum(axis=4)  # drop h_depth: [n, y, e, h_1..h_{depth-1}, rest]
+            beta = (beta.reshape(-1, r) @ rest_trans).reshape(n, c, c, -1)
+            alpha = np.empty((n, c * c, c, beta.shape[-1]))
+            for e in range(c):  # h_1' = e, the older states shift along
+                alpha[:, :, e, :] = t_by_e[e] @ beta[:, :, e, :]
+            alpha = alpha.reshape(n, c, c, *([c] * depth), *levels, *off)
         for ll, m in per_modality:
             e_t = ll[:, step]  # [N, C, 1, 1, 1(, 1)] with the level at its axis
             lik = 0.0
             for d, pr in zip(m.lag_steps, m.lag_probabilities):
                 # the shown state is e (d = 0) or h_d: put the class axis there
-                shape = [n] + [1] * (1 + depth) + list(e_t.shape[2:])
-                shape[1 + int(d)] = c
+                shape = [n, 1, 1] + [1] * depth + list(e_t.shape[2:])
+                shape[2 + int(d)] = c
                 lik = lik + pr * e_t.reshape(shape)
-            emission = emission * lik
-        if step == 0:
-            alpha = np.broadcast_to(alpha0, (n, alpha0.shape[1]))
-        else:
-            beta = alpha.reshape(n, c, c, hist // c, c, r).sum(axis=4)  # drop h_depth: [n, y, e, h_1..h_{depth-1}, rest]
-            beta = (beta.reshape(-1, r) @ rest_trans).reshape(n, c, c, -1)
-            alpha = np.einsum("yezw,nyex->nzwex", t4, beta, optimize=True)  # h_1' = e, the rest shift along
-        alpha = alpha.reshape(n, c, -1) * emission.reshape(n, 1, -1)
+            alpha *= lik
         alpha = alpha.reshape(n, -1)
-        alpha = alpha / alpha.sum(axis=1, keepdims=True)
+        alpha /= alpha.sum(axis=1, keepdims=True)
         post[:, step] = alpha.reshape(n, c, -1).sum(axis=2)
     return post
 
