@@ -18,9 +18,10 @@ One time step for one learner (the streaming step form, see `step`):
   MIE        s_m = MLP_m(q_m, k_m, log-energy of x_m, entropy of l_m, disagreement of l_m with the
              TFL's prior and with the other present modalities' evidence, ...);
              w_m = sigmoid(s_m) * present_m, in [0, 1], NOT normalised over modalities (all can be
-             low), exactly 0 for a missing modality. Trained to predict the probability that l_m
-             gives the true class (the true-class probability of ConfidNet / QMF): w_m is the
-             model's estimate of how much modality m's own evidence can be trusted at this step.
+             low), exactly 0 for a missing modality. Trained by its own loss only (no gradient
+             from the prediction loss) to estimate p_m(true class) / max_c p_m(c) under l_m
+             (`reliability_target`, after the true-class probability of ConfidNet / QMF): w_m is
+             the model's estimate of how far modality m's own evidence can be trusted at this step.
   fusion     e_m = w_m * l_m (the ONLY route by which modality m reaches the output);
              u = beta * sum_m e_m, beta > 0 one learned scale shared by all modalities
   TFL        logits = (u + Corr(w, mask, e of the last K steps, p of the last K-1 steps)) * any_present

@@ -14,7 +14,7 @@ SYSTEM_NAMES = {
     "early_fusion": "Early-fusion MLP",
     "late_fusion": "Late fusion",
     "mult_style": "MulT-style cross-attention",
-    "oracle": "Oracle (Bayes filter, all modalities; lag-aware)",
+    "oracle": "Oracle (Bayes filter, all modalities)",
     "oracle_lag_blind": "Oracle blind to the lag (filter of the unlagged benchmark)",
     "oracle_audio": "Oracle, audio only",
     "oracle_visual": "Oracle, visual only",
