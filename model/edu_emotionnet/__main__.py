@@ -176,7 +176,7 @@ def cmd_export(args) -> None:
         # reports/shipped_model.json belongs to the shipped model
         _log(f"no benchmark scores for a model trained on {training['description']}: evaluate it on held-out learners of your own")
     elif not args.skip_scores:
-        scores = shipped_scores(model, spec, train_config=ckpt.get("train_config"))
+        scores = shipped_scores(model, spec, learners=args.score_learners, train_config=ckpt.get("train_config"))
         out = DEFAULT_REPORTS / "shipped_model.json"
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(scores, indent=1) + "\n", encoding="utf-8")
@@ -300,6 +300,8 @@ def parser() -> argparse.ArgumentParser:
             s.add_argument("--onnx", help="ONNX file (default: edu_emotionnet.onnx; required with --data)")
             s.add_argument("--golden", help="golden-vector directory (default: golden/; required with --data)")
             s.add_argument("--skip-scores", action="store_true")
+            s.add_argument("--score-learners", type=_positive, default=4000,
+                           help="learners per missing rate for reports/shipped_model.json (default 4000)")
         s.set_defaults(func=func)
 
     s = sub.add_parser("export", help="export a checkpoint to ONNX with metadata, golden vectors and scores (no training)")
@@ -307,6 +309,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--onnx", help="ONNX file (default: edu_emotionnet.onnx; required for an own-data checkpoint)")
     s.add_argument("--golden", help="golden-vector directory (default: golden/; required for an own-data checkpoint)")
     s.add_argument("--skip-scores", action="store_true", help="do not recompute reports/shipped_model.json (minutes)")
+    s.add_argument("--score-learners", type=_positive, default=4000,
+                   help="learners per missing rate for reports/shipped_model.json (default 4000)")
     s.set_defaults(func=cmd_export)
 
     s = sub.add_parser("evaluate", help="the full report: 5 seeds, missing rates, ablations, baselines, oracles")

@@ -165,8 +165,10 @@ def training_note(report: dict, shipped: dict | None = None, link: str = "report
     trained = (shipped or {}).get("trained") or {}
     if "epochs" in trained:
         note += f" (`build`: {trained['epochs']} epochs × {trained['sessions_per_epoch']} sessions, seed {trained['seed']})"
+    learners = (shipped or {}).get("learners_per_rate", 4000)
     note += (f". The shipped model itself is scored in [reports/shipped_model.json]({link}) "
-             "(every step of 4 000 learners per missing rate; what the Flink job's streaming run is compared with)")
+             f"(every step of {learners:,} learners per missing rate".replace(",", " ")
+             + "; what the Flink job's streaming run is compared with)")
     if shipped and shipped.get("results"):
         note += ": macro-F1 " + " / ".join(f"{v['macro_f1']:.3f}" for v in shipped["results"].values()) + " at " + \
             " / ".join(f"{int(float(k) * 100)}" for k in shipped["results"]) + " % missing"
