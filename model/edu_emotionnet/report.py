@@ -160,11 +160,17 @@ def target_lines(report: dict) -> list[str]:
 def training_note(report: dict, shipped: dict | None = None, link: str = "reports/shipped_model.json") -> str:
     """How long each evaluated system trains, and where the shipped model's own scores are."""
     tr = report["config"]["train"]
-    note = (f"Each learned system here is trained for {tr['epochs']} epochs × {tr['sessions_per_epoch']} sessions per seed, "
-            "shorter than the shipped model")
     trained = (shipped or {}).get("trained") or {}
     if "epochs" in trained:
-        note += f" (`build`: {trained['epochs']} epochs × {trained['sessions_per_epoch']} sessions, seed {trained['seed']})"
+        longer = "shorter than" if tr["epochs"] < trained["epochs"] else ("longer than" if tr["epochs"] > trained["epochs"] else "as long as")
+        note = (f"Each learned system here is trained for {tr['epochs']} epochs × {tr['sessions_per_epoch']} sessions per seed, "
+                f"{longer} the shipped model (`build`: {trained['epochs']} epochs × {trained['sessions_per_epoch']} sessions, "
+                f"seed {trained['seed']})")
+    else:
+        note = f"Each learned system here is trained for {tr['epochs']} epochs × {tr['sessions_per_epoch']} sessions per seed"
+    version = (shipped or {}).get("model_version")
+    if version and version != report.get("model_version"):
+        note += f"; the shipped model is version {version}, the evaluated one {report.get('model_version')}"
     learners = (shipped or {}).get("learners_per_rate", 4000)
     note += (f". The shipped model itself is scored in [reports/shipped_model.json]({link}) "
              f"(every step of {learners:,} learners per missing rate".replace(",", " ")
