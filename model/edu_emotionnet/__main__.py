@@ -75,6 +75,7 @@ def cmd_make_spec(args) -> None:
         Path(args.out),
         off_task=spec_builder.OFF_TASK if args.off_task else None,
         mask_start=spec_builder.OFF_TASK_MASK_START if args.off_task else spec_builder.MASK_START,
+        lag=not args.off_task,  # the off-task probe was measured on the unlagged benchmark
     )
     _log(f"wrote {path}")
 
@@ -175,7 +176,7 @@ def cmd_export(args) -> None:
         # reports/shipped_model.json belongs to the shipped model
         _log(f"no benchmark scores for a model trained on {training['description']}: evaluate it on held-out learners of your own")
     elif not args.skip_scores:
-        scores = shipped_scores(model, spec, train_config=ckpt.get("train_config"))
+        scores = shipped_scores(model, spec, learners=args.score_learners, train_config=ckpt.get("train_config"))
         out = DEFAULT_REPORTS / "shipped_model.json"
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(scores, indent=1) + "\n", encoding="utf-8")
@@ -213,10 +214,11 @@ def cmd_evaluate(args) -> None:
     from .evaluate import EvalConfig, run, write
     from .train import TrainConfig
 
-    cfg = EvalConfig(seeds=args.seeds, test_learners=args.test_learners, workers=args.workers,
+    cfg = EvalConfig(seeds=args.seeds, test_learners=args.test_learners, workers=args.workers, no_lag=not args.skip_no_lag,
+                     no_lag_seeds=args.no_lag_seeds,
                      train=TrainConfig(epochs=args.epochs, sessions_per_epoch=args.sessions_per_epoch))
     if args.quick:
-        cfg = EvalConfig(seeds=2, test_learners=40, workers=args.workers,
+        cfg = EvalConfig(seeds=2, test_learners=40, workers=args.workers, no_lag=not args.skip_no_lag,
                          train=TrainConfig(epochs=1, sessions_per_epoch=64))
     report = run(args.spec, cfg, log=_log)
     # the full run also refreshes the results section of model/README.md; a quick run never does
@@ -298,6 +300,8 @@ def parser() -> argparse.ArgumentParser:
             s.add_argument("--onnx", help="ONNX file (default: edu_emotionnet.onnx; required with --data)")
             s.add_argument("--golden", help="golden-vector directory (default: golden/; required with --data)")
             s.add_argument("--skip-scores", action="store_true")
+            s.add_argument("--score-learners", type=_positive, default=4000,
+                           help="learners per missing rate for reports/shipped_model.json (default 4000)")
         s.set_defaults(func=func)
 
     s = sub.add_parser("export", help="export a checkpoint to ONNX with metadata, golden vectors and scores (no training)")
@@ -305,6 +309,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--onnx", help="ONNX file (default: edu_emotionnet.onnx; required for an own-data checkpoint)")
     s.add_argument("--golden", help="golden-vector directory (default: golden/; required for an own-data checkpoint)")
     s.add_argument("--skip-scores", action="store_true", help="do not recompute reports/shipped_model.json (minutes)")
+    s.add_argument("--score-learners", type=_positive, default=4000,
+                   help="learners per missing rate for reports/shipped_model.json (default 4000)")
     s.set_defaults(func=cmd_export)
 
     s = sub.add_parser("evaluate", help="the full report: 5 seeds, missing rates, ablations, baselines, oracles")
@@ -314,6 +320,10 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--test-learners", type=_positive, default=200)
     s.add_argument("--workers", type=_positive, default=2)
     s.add_argument("--quick", action="store_true", help="a tiny run to check the pipeline (numbers meaningless)")
+    s.add_argument("--skip-no-lag", action="store_true",
+                   help="score the lagged benchmark only (no results_no_lag: half the time)")
+    s.add_argument("--no-lag-seeds", type=_positive, default=None,
+                   help="seeds for results_no_lag (default: --seeds)")
     s.add_argument("--out-dir", default=str(DEFAULT_REPORTS))
     s.set_defaults(func=cmd_evaluate)
 

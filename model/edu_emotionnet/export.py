@@ -23,11 +23,17 @@ SYNTHETIC_TRAINING = {
     "kind": "synthetic",
     "description": "synthetic (EduAffect-Synth); retrain on labelled recordings before real use",
 }
+# what the `mie_weights` output means (also in the Avro docs, docs/metrics.md and the dashboard)
+MIE_WEIGHTS_MEANING = (
+    "per modality (audio, visual, text) its reliability at this step in [0, 1]: the model's estimate of how plausible "
+    "that modality's own evidence finds the true class relative to its most plausible class, and the only factor by "
+    "which the model discounts the modality; exactly 0 when missing; not normalised (need not sum to 1)"
+)
 # what each block of the carried state holds (its shape comes from EduEmotionNet.state_blocks)
 STATE_BLOCK_NOTES = {
     "tokens": "modality audio,visual,text; age oldest first",
     "token_presence": "modality, age",
-    "instant_evidence": "the evidence head's instantaneous predictions u, oldest first",
+    "modality_evidence": "each modality's weighted evidence w_m * l_m; age oldest first, modality audio,visual,text",
     "predictions": "own past predictions p, oldest first",
 }
 
@@ -123,6 +129,7 @@ def metadata(model: EduEmotionNet, spec: Spec, training: dict = SYNTHETIC_TRAINI
             {m.name: {"name": m.quality_name, "range": list(r)} for m, r in zip(spec.modalities, model.config.quality_ranges)}
         ),
         "edu.outputs": json.dumps(list(OUTPUTS)),
+        "edu.mie_weights": MIE_WEIGHTS_MEANING,
         "edu.benchmark": benchmark,
         "edu.benchmark_fingerprint": fingerprint,
         "edu.training_data": training["description"],

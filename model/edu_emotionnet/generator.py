@@ -48,6 +48,7 @@ class Sessions:
     learner_ids: list | None = None  # optional external ids (own data)
     session_ids: list | None = None
     off_task: np.ndarray | None = None  # [N, T] bool hidden off-task indicator (variant specs only)
+    lags: np.ndarray | None = None  # [N, T, M] the lag each modality's content was shown with (generator only)
 
     @property
     def embeddings(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -75,6 +76,7 @@ class Sessions:
             quality=None if self.quality is None else self.quality[idx],
             offsets={k: v[idx] for k, v in self.offsets.items()},
             off_task=None if self.off_task is None else self.off_task[idx],
+            lags=None if self.lags is None else self.lags[idx],
         )
 
 
@@ -173,6 +175,7 @@ def generate(
     quality = np.zeros((n, t_max, len(MODALITIES)), dtype=np.float32)
     embeddings = {}
     offsets = {}
+    lags = np.zeros((n, t_max, len(MODALITIES)), dtype=np.int64)
     distinct_rates = np.unique(session_rate)
     per_rate_modality = {r: modality_missing_rates(spec, float(r)) for r in distinct_rates}
     for mi, m in enumerate(spec.modalities):
@@ -188,8 +191,14 @@ def generate(
         mask[:, :, mi] = ~missing
         learner_offset = rng.normal(0.0, m.learner_offset_std, size=(learners, m.latent_dim))
         offsets[m.name] = learner_offset[learner]
+        if m.max_lag > 0:  # drawn only then, so a spec without lag generates what it always did
+            lags[:, :, mi] = m.lag_steps[
+                np.minimum(np.searchsorted(np.cumsum(m.lag_probabilities), rng.random((n, t_max)), side="right"), len(m.lag_steps) - 1)
+            ]
+        source = np.maximum(np.arange(t_max)[None, :] - lags[:, :, mi], 0)  # before the first step: the first state
+        content = np.take_along_axis(expressed, source, axis=1)
         shown = np.where(
-            m.level_interference[levels[:, :, mi]] | off_task, rng.integers(0, spec.num_classes, size=(n, t_max)), expressed
+            m.level_interference[levels[:, :, mi]] | off_task, rng.integers(0, spec.num_classes, size=(n, t_max)), content
         )
         latent = (
             m.class_means[shown]
@@ -223,4 +232,5 @@ def generate(
         quality=quality,
         offsets=offsets,
         off_task=off_task if spec.has_off_task else None,
+        lags=lags,
     )

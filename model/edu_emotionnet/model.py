@@ -1,4 +1,4 @@
-"""Edu-EmotionNet: modality encoders -> CMAA -> MIE -> fusion -> evidence head -> TFL.
+"""Edu-EmotionNet: modality encoders -> CMAA -> per-modality evidence -> MIE weights -> TFL.
 
 One time step for one learner (the streaming step form, see `step`):
 
@@ -6,30 +6,41 @@ One time step for one learner (the streaming step form, see `step`):
              its slot holds, NaN included, cannot reach the outputs
   quality    q_m = the producer's quality score (SNR, face-detection confidence, ASR confidence)
              scaled to [0, 1] by the benchmark spec's range, with k_m = 1 where it was reported
-             (NaN in the input = not reported)
-  tokens     h_m = Enc_m([x_m, q_m, k_m]) + type_m, zero when modality m is missing         [3, H]
+             (NaN in the input = not reported). Only the MIE reads it: the encoders do not, so
+             reliability can reach the output through the weight alone.
+  tokens     h_m = Enc_m(x_m) + type_m, zero when modality m is missing                      [3, H]
   CMAA       each present modality m queries the *other* modalities' tokens of the last
              `context` steps (the current one included), with a learned age embedding on the keys;
              h'_m = LN(h_m + Attn(h_m, others)); h''_m = LN(h'_m + FFN(h'_m))
-  MIE        s_m = MLP([h''_m, log-energy of x_m, q_m, k_m]); w = softmax over present modalities,
-             exactly 0 for a missing one, sum 1 (all 0 when none is present)
-  fusion     f = sum_m w_m h''_m
-  instant    u = Head([f, mask]) * any_present: this step's prediction from its own evidence  [C]
-  TFL        logits = (u + Corr([f, mask], u of the last K steps, p of the last K-1 steps)) * any_present
+  evidence   l_m = log_softmax(tau * z_m / |z_m|), z_m = Head_m(h''_m): modality m's own class
+             evidence, normalised at a fixed temperature tau so that its scale cannot carry confidence;
+             trained by its own auxiliary loss (the label)
+  MIE        s_m = MLP_m(q_m, k_m, log-energy of x_m, entropy of l_m, disagreement of l_m with the
+             TFL's prior and with the other present modalities' evidence, ...);
+             w_m = sigmoid(s_m) * present_m, in [0, 1], NOT normalised over modalities (all can be
+             low), exactly 0 for a missing modality. Trained by its own loss only (no gradient
+             from the prediction loss) to estimate p_m(true class) / max_c p_m(c) under l_m
+             (`reliability_target`, after the true-class probability of ConfidNet / QMF): w_m is
+             the model's estimate of how far modality m's own evidence can be trusted at this step.
+  fusion     e_m = w_m * l_m (the ONLY route by which modality m reaches the output);
+             u = beta * sum_m e_m, beta > 0 one learned scale shared by all modalities
+  TFL        logits = (u + Corr(w, mask, e of the last K steps, p of the last K-1 steps)) * any_present
                       + g * log(p_prev @ A),   g = sigmoid(Gate(...)) when anything is present, else 1
              p: the model's own previous predictions (pseudo-labels, fed back); A = softmax(transition
              logits); at a session start log(p_prev @ A) is replaced by learned initial log-priors.
-             p = softmax(logits) is both the output and the next step's feedback.
+             p = softmax(logits) is both the output and the next step's feedback. The correction reads
+             each modality's weighted evidence over the last K steps, so it can re-align late content
+             (text shows the state of 1-3 steps earlier).
 
 The carried state per learner (float32, flat, `state_size` floats):
   [0, 3*(K-1)*H)        tokens of the last K-1 steps, [modality, age (oldest first), H]
   [.., + 3*(K-1))       their presence, [modality, age]
-  [.., + (K-1)*C)       instantaneous predictions u of the last K-1 steps, oldest first
+  [.., + (K-1)*3*C)     weighted per-modality evidence e of the last K-1 steps, [age, modality, C]
   [.., + (K-1)*C)       the model's own predictions p of the last K-1 steps, oldest first
                         (zeros = no such step yet; the last one is p_prev)
 A new learner (or a reset) starts from zeros.
 
-`forward` runs whole sessions in parallel over time (everything but the TFL recurrence is
+`forward` runs whole sessions (everything but the MIE's prior term and the TFL recurrence is
 computed for all steps at once) and gives the same numbers as calling `step` step by step.
 """
 from __future__ import annotations
@@ -55,6 +66,8 @@ class ModelConfig:
     use_cmaa: bool = True
     use_mie: bool = True
     use_tfl: bool = True
+    evidence_temperature: float = 5.0  # tau: fixed, so a modality's evidence cannot carry confidence in its scale
+    mie_hidden: int = 32
     # the range of each modality's quality score (benchmark spec), mapped to [0, 1]
     quality_ranges: tuple[tuple[float, float], ...] = ((-10.0, 40.0), (0.0, 1.0), (0.0, 1.0))
 
@@ -167,22 +180,27 @@ class CrossModalityAttention(nn.Module):
 
 
 class EduEmotionNet(nn.Module):
+    CONTEXT = 4  # CMAA features per modality for the MIE
+
     def __init__(self, config: ModelConfig = ModelConfig()):
         super().__init__()
         self.config = config
         h, c = config.hidden, config.num_classes
         self.quality = QualityScaler(config.quality_ranges)
-        # each encoder sees its embedding and the two quality features
-        self.encoders = nn.ModuleList(ModalityEncoder(d + 2, h) for d in config.dims)
+        # the encoders see the embedding only: quality reaches the output through the MIE weight alone
+        self.encoders = nn.ModuleList(ModalityEncoder(d, h) for d in config.dims)
         self.type_embedding = nn.Parameter(torch.zeros(NUM_MODALITIES, h))
         self.cmaa = CrossModalityAttention(h, config.heads, config.context) if config.use_cmaa else None
-        self.plain_norm = None if config.use_cmaa else nn.LayerNorm(h)
-        self.mie = nn.Sequential(nn.Linear(h + 3, h), nn.GELU(), nn.Linear(h, 1)) if config.use_mie else None
-        # instantaneous evidence u_t: this step's prediction from its fused features alone
-        self.instant = nn.Sequential(nn.Linear(h + NUM_MODALITIES, h), nn.GELU(), nn.Linear(h, c))
+        self.context_out = nn.Linear(h, self.CONTEXT) if config.use_cmaa else None
+        # each modality's own class evidence l_m
+        self.evidence_norm = nn.LayerNorm(h)
+        self.heads = nn.ModuleList(nn.Sequential(nn.Linear(h, h), nn.GELU(), nn.Linear(h, c)) for _ in config.dims)
+        static = ModalityReliability.STATIC + (self.CONTEXT if config.use_cmaa else 0)
+        self.mie = ModalityReliability(config.mie_hidden, static) if config.use_mie else None
+        self.evidence_scale = nn.Parameter(torch.zeros(()))  # beta = softplus(.) / softplus(0): starts at 1
         if config.use_tfl:
-            self.feedback_in = nn.Linear(h + NUM_MODALITIES, h)
-            self.instant_in = nn.Linear(config.context * c, h, bias=False)
+            self.feedback_in = nn.Linear(2 * NUM_MODALITIES, h)
+            self.instant_in = nn.Linear(config.context * NUM_MODALITIES * c, h, bias=False)
             self.prev_in = nn.Linear(self.past * c, h, bias=False)
             self.feedback_out = nn.Linear(h, c)
             self.prior_gate = nn.Linear(h, 1)
@@ -201,7 +219,7 @@ class EduEmotionNet(nn.Module):
         return [
             ("tokens", (NUM_MODALITIES, p, h)),
             ("token_presence", (NUM_MODALITIES, p)),
-            ("instant_evidence", (p, c)),
+            ("modality_evidence", (p, NUM_MODALITIES, c)),
             ("predictions", (p, c)),
         ]
 
@@ -221,63 +239,109 @@ class EduEmotionNet(nn.Module):
         scaled, known = self.quality(quality, mask)
         return present_inputs(inputs, mask), scaled, known
 
-    def tokens(self, inputs: list[torch.Tensor], mask: torch.Tensor, scaled: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
+    def tokens(self, inputs: list[torch.Tensor], mask: torch.Tensor) -> torch.Tensor:
         """[..., M, H] tokens, zero for missing modalities (inputs already through `prepare`)."""
-        toks = torch.stack(
-            [enc(x) for enc, x in zip(self.encoders, with_quality(inputs, scaled, known))], dim=-2
-        ) + self.type_embedding
+        toks = torch.stack([enc(x) for enc, x in zip(self.encoders, inputs)], dim=-2) + self.type_embedding
         return toks * mask.unsqueeze(-1)
 
-    def fuse(
+    def evidence(self, tokens: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Each modality's own class evidence l_m [..., M, C] from its own current token only (so that
+        discounting it is the MIE's job alone): a log-softmax of a unit-norm score at the fixed
+        temperature tau (zeros for a missing modality)."""
+        z = torch.stack([head(self.evidence_norm(tokens[..., i, :])) for i, head in enumerate(self.heads)], dim=-2)
+        z = z / z.norm(dim=-1, keepdim=True).clamp_min(1e-6)
+        return torch.log_softmax(self.config.evidence_temperature * z, dim=-1) * mask.unsqueeze(-1)
+
+    def cross_modal_context(self, window: torch.Tensor, window_mask: torch.Tensor, mask: torch.Tensor) -> torch.Tensor | None:
+        """CMAA: each present modality's token after attending to the other modalities' tokens of the
+        last K steps, squeezed to a few features for the MIE [..., M, 4] (None without CMAA): the
+        cross-modal context in which the MIE judges a modality's reliability."""
+        if self.cmaa is None or self.mie is None:
+            return None
+        lead = window.shape[:-3]  # [B] in the step form, [B, T] for whole sessions
+        aligned = self.cmaa(window.reshape(-1, *window.shape[-3:]), window_mask.reshape(-1, *window_mask.shape[-2:]))
+        return self.context_out(aligned.reshape(*lead, *aligned.shape[-2:])) * mask.unsqueeze(-1)
+
+    def reliability_inputs(
         self,
-        window: torch.Tensor,
-        window_mask: torch.Tensor,
         inputs: list[torch.Tensor],
         mask: torch.Tensor,
         scaled: torch.Tensor,
         known: torch.Tensor,
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Fused features with the mask [..., H+M], presence [..., 1] and MIE weights [..., M] from the token window."""
-        if self.cmaa is not None:
-            lead = window.shape[:-3]  # [B] in the step form, [B, T] for whole sessions
-            aligned = self.cmaa(window.reshape(-1, *window.shape[-3:]), window_mask.reshape(-1, *window_mask.shape[-2:]))
-            aligned = aligned.reshape(*lead, *aligned.shape[-2:])
-        else:
-            aligned = self.plain_norm(window[..., -1, :])
-        aligned = aligned * mask.unsqueeze(-1)
-        if self.mie is not None:
-            energy = torch.stack([log_energy(x) for x in inputs], dim=-1).unsqueeze(-1)
-            quality = torch.stack([scaled, known], dim=-1)
-            scores = self.mie(torch.cat([aligned, energy, quality], dim=-1)).squeeze(-1)
-            weights = masked_softmax(scores, mask, dim=-1)
-        else:
-            weights = mask / mask.sum(dim=-1, keepdim=True).clamp_min(1.0)
-        fused = (weights.unsqueeze(-1) * aligned).sum(dim=-2)
-        any_present = (mask.sum(dim=-1, keepdim=True) > 0).to(fused.dtype)
-        return torch.cat([fused, mask], dim=-1), any_present, weights
+        logl: torch.Tensor,
+        context: torch.Tensor | None,
+    ) -> torch.Tensor:
+        """The MIE's per-modality inputs that do not depend on the TFL's prior, [..., M, 6 (+4 with
+        CMAA)]: quality, reported flag, log-energy, the evidence's entropy, its disagreement with the
+        other present modalities (mean cross-entropy of their evidence under this one), the share of
+        others present, and the CMAA's cross-modal context."""
+        logl = logl.detach()  # the MIE reads the evidence; it does not train the evidence heads
+        probs = logl.exp() * mask.unsqueeze(-1)
+        energy = torch.stack([log_energy(x) for x in inputs], dim=-1) * mask
+        entropy = -(probs * logl).sum(-1)
+        # cross[..., m, n] = -sum_c p_n(c) l_m(c): how badly modality m's evidence explains modality n's
+        cross = -torch.einsum("...nc,...mc->...mn", probs, logl)
+        others = mask.unsqueeze(-2) * (1.0 - torch.eye(NUM_MODALITIES, dtype=mask.dtype))  # [..., m, n]: n present, n != m
+        n_others = others.sum(-1)
+        disagreement = (cross * others).sum(-1) / n_others.clamp_min(1.0)
+        features = torch.stack([scaled, known, energy, entropy, disagreement, n_others / (NUM_MODALITIES - 1)], dim=-1)
+        return features if context is None else torch.cat([features, context], dim=-1)
 
-    def tfl(self, features: torch.Tensor, instant_window: torch.Tensor, history: torch.Tensor, any_present: torch.Tensor) -> torch.Tensor:
+    def log_prior(self, history: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(propagated log-prior log(p_prev @ A), has_prev flag, the prior the MIE compares with) from the fed-back history."""
+        prev = history[..., -1, :]
+        has_prev = (prev.sum(dim=-1, keepdim=True) > 0.5).to(prev.dtype)
+        propagated = torch.log(prev @ torch.softmax(self.transition_logits, dim=-1) + 1e-6)
+        initial = torch.log_softmax(self.initial_logits, dim=-1)
+        prior = torch.log_softmax(has_prev * propagated + (1.0 - has_prev) * initial, dim=-1)
+        return propagated, has_prev, prior
+
+    def weights(
+        self, mie_static: torch.Tensor | None, logl: torch.Tensor, prior: torch.Tensor, has_prev: torch.Tensor, mask: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """(MIE weights w [..., M] in [0, 1], exactly 0 where missing; their logits or None without MIE)."""
+        if self.mie is None:
+            return mask, None
+        disagree_prior = -(prior.detach().exp().unsqueeze(-2) * logl.detach()).sum(-1)  # [..., M]
+        dynamic = torch.stack([disagree_prior, has_prev.expand_as(disagree_prior)], dim=-1)
+        scores = self.mie.score(mie_static, dynamic)
+        return torch.sigmoid(scores) * mask, scores
+
+    def fused_evidence(self, w: torch.Tensor, logl: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(weighted per-modality evidence e_m = w_m l_m [..., M, C], u = beta * sum_m e_m [..., C]).
+
+        The weight enters as a given (no gradient from the prediction loss into the MIE): it is trained
+        only to estimate reliability, so it cannot drift into routing classes to help the fusion."""
+        e = w.detach().unsqueeze(-1) * logl
+        beta = F.softplus(self.evidence_scale) / math.log(2.0)
+        return e, beta * e.sum(dim=-2)
+
+    def tfl_step(
+        self,
+        w: torch.Tensor,
+        mask: torch.Tensor,
+        evidence_window: torch.Tensor,
+        u: torch.Tensor,
+        history: torch.Tensor,
+        any_present: torch.Tensor,
+        propagated: torch.Tensor,
+        has_prev: torch.Tensor,
+    ) -> torch.Tensor:
         """The temporal feedback loop for one step.
 
-        instant_window: the instantaneous predictions u of the last K steps (this one last) [..., K, C];
-        history: the model's own (fed-back) predictions of the last K-1 steps, oldest first, zeros
-        before the session start [..., K-1, C].
-        logits = (u_t + correction(features, u window, history)) * any_present + g * log(p_prev @ A):
-        the correction learns when a change in the evidence is a real transition and the gate g in
-        (0, 1) how far to trust the history; with nothing present g = 1 and the prediction is the
-        propagated prior alone. At a session
-        start the learned initial log-prior replaces the propagated one."""
-        base = self.feedback_in(features) + self.instant_in(instant_window.flatten(-2))
-        return self.tfl_step(base, instant_window[..., -1, :], history, any_present)
-
-    def tfl_step(self, base: torch.Tensor, u: torch.Tensor, history: torch.Tensor, any_present: torch.Tensor) -> torch.Tensor:
-        hidden = base + self.prev_in(history.flatten(-2))
-        act = F.gelu(hidden)
+        evidence_window: the weighted per-modality evidence e of the last K steps (this one last)
+        [..., K, M, C]; history: the model's own (fed-back) predictions of the last K-1 steps, oldest
+        first, zeros before the session start [..., K-1, C].
+        logits = (u_t + correction(w, mask, e window, history)) * any_present + g * log(p_prev @ A):
+        the correction sees each modality's evidence over time only through its weights (so it can
+        re-align late content, but not bypass the MIE), the gate g in (0, 1) how far to trust the
+        history; with nothing present g = 1 and the prediction is the propagated prior alone. At a
+        session start the learned initial log-prior replaces the propagated one."""
+        if not self.config.use_tfl:
+            return u
+        hidden = self.feedback_in(torch.cat([w, mask], dim=-1)) + self.instant_in(evidence_window.flatten(-3))
+        act = F.gelu(hidden + self.prev_in(history.flatten(-2)))
         evidence = (u + self.feedback_out(act)) * any_present
-        prev = history[..., -1, :]
-        has_prev = (prev.sum(dim=-1, keepdim=True) > 0.5).to(evidence.dtype)
-        propagated = torch.log(prev @ torch.softmax(self.transition_logits, dim=-1) + 1e-6)
-        # how much of the propagated prior to keep, learned per step; all of it when nothing is present
         g = torch.sigmoid(self.prior_gate(act))
         propagated = propagated * (g * any_present + (1.0 - any_present))
         initial = torch.log_softmax(self.initial_logits, dim=-1)
@@ -285,7 +349,7 @@ class EduEmotionNet(nn.Module):
 
     # ---- streaming step form ---------------------------------------------------------------
     def split_state(self, state: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        """[B, state_size] -> (tokens, token presence, instant evidence, predictions), see `state_blocks`."""
+        """[B, state_size] -> (tokens, token presence, modality evidence, predictions), see `state_blocks`."""
         b, start, parts = state.shape[0], 0, []
         for _, shape in self.state_blocks():
             size = math.prod(shape)
@@ -304,30 +368,33 @@ class EduEmotionNet(nn.Module):
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """One time step for a batch of learners: (probabilities, MIE weights, new state)."""
         inputs, scaled, known = self.prepare([audio, visual, text], mask, quality)
-        past_tokens, past_masks, past_instant, history = self.split_state(state)
-        current = self.tokens(inputs, mask, scaled, known)
+        past_tokens, past_masks, past_evidence, history = self.split_state(state)
+        current = self.tokens(inputs, mask)
         window = torch.cat([past_tokens, current.unsqueeze(-2)], dim=-2)
         window_mask = torch.cat([past_masks, mask.unsqueeze(-1)], dim=-1)
-        features, any_present, weights = self.fuse(window, window_mask, inputs, mask, scaled, known)
-        u = self.instant(features) * any_present
-        instant_window = torch.cat([past_instant, u.unsqueeze(1)], dim=1)
-        if self.config.use_tfl:
-            logits = self.tfl(features, instant_window, history, any_present)
-        else:
-            logits = u
+        logl = self.evidence(current, mask)
+        context = self.cross_modal_context(window, window_mask, mask)
+        mie_static = self.mie.static(self.reliability_inputs(inputs, mask, scaled, known, logl, context)) if self.mie is not None else None
+        propagated, has_prev, prior = self.log_prior(history)
+        w, _ = self.weights(mie_static, logl, prior, has_prev, mask)
+        e, u = self.fused_evidence(w, logl)
+        any_present = (mask.sum(dim=-1, keepdim=True) > 0).to(u.dtype)
+        evidence_window = torch.cat([past_evidence, e.unsqueeze(1)], dim=1)
+        logits = self.tfl_step(w, mask, evidence_window, u, history, any_present, propagated, has_prev)
         probs = torch.softmax(logits, dim=-1)
         b = state.shape[0]
-        history = torch.cat([history[:, 1:], probs.unsqueeze(1)], dim=1)
+        if self.config.use_tfl:
+            history = torch.cat([history[:, 1:], probs.unsqueeze(1)], dim=1)
         new_state = torch.cat(
             [
                 window[:, :, 1:, :].reshape(b, -1),
                 window_mask[:, :, 1:].reshape(b, -1),
-                instant_window[:, 1:].reshape(b, -1),
+                evidence_window[:, 1:].reshape(b, -1),
                 history.reshape(b, -1),
             ],
             dim=-1,
         )
-        return probs, weights, new_state
+        return probs, w, new_state
 
     # ---- whole-sequence form ---------------------------------------------------------------
     def windows(self, tokens: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -348,8 +415,11 @@ class EduEmotionNet(nn.Module):
         quality: torch.Tensor | None = None,
         teacher: torch.Tensor | None = None,
         teacher_ratio: float = 0.0,
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Whole sessions [B, T, ...]: (log-probabilities [B, T, C], MIE weights [B, T, M]).
+        auxiliary: bool = False,
+    ):
+        """Whole sessions [B, T, ...]: (log-probabilities [B, T, C], MIE weights [B, T, M]), and with
+        `auxiliary` a third item {"modality_evidence": l [B, T, M, C], "mie_logits": [B, T, M] or None}
+        for the auxiliary losses (`auxiliary_loss`).
 
         quality: raw scores [B, T, M], NaN = not reported (None: none reported at all).
 
@@ -357,26 +427,90 @@ class EduEmotionNet(nn.Module):
         prediction is teacher_ratio * one-hot(truth at t-1) + (1 - teacher_ratio) * own prediction.
         """
         inputs, scaled, known = self.prepare([audio, visual, text], mask, quality)
-        tokens = self.tokens(inputs, mask, scaled, known)
-        window, window_mask = self.windows(tokens, mask)
-        features, any_present, weights = self.fuse(window, window_mask, inputs, mask, scaled, known)
-        u = self.instant(features) * any_present  # [B, T, C]
-        if not self.config.use_tfl:
-            return torch.log_softmax(u, dim=-1), weights
-        b, t, c = u.shape
+        tokens = self.tokens(inputs, mask)
+        logl = self.evidence(tokens, mask)  # [B, T, M, C]
+        context = None
+        if self.cmaa is not None and self.mie is not None:
+            window, window_mask = self.windows(tokens, mask)
+            context = self.cross_modal_context(window, window_mask, mask)
+        mie_static = self.mie.static(self.reliability_inputs(inputs, mask, scaled, known, logl, context)) if self.mie is not None else None
+        any_present = (mask.sum(dim=-1, keepdim=True) > 0).to(logl.dtype)
+        b, t, m, c = logl.shape
         k = self.config.context
-        instant_windows = F.pad(u, (0, 0, k - 1, 0)).unfold(1, k, 1).permute(0, 1, 3, 2)  # [B, T, K, C]
-        # everything but the fed-back predictions, for all steps at once
-        base = self.feedback_in(features) + self.instant_in(instant_windows.flatten(-2))
-        history = u.new_zeros(b, self.past, c)
-        out = []
+        history = logl.new_zeros(b, self.past, c)
+        evidence_window = logl.new_zeros(b, k, m, c)
+        out, weights, scores = [], [], []
         for step in range(t):
-            logits = self.tfl_step(base[:, step], u[:, step], history, any_present[:, step])
+            propagated, has_prev, prior = self.log_prior(history)
+            w, s = self.weights(None if mie_static is None else mie_static[:, step], logl[:, step], prior, has_prev, mask[:, step])
+            e, u = self.fused_evidence(w, logl[:, step])
+            evidence_window = torch.cat([evidence_window[:, 1:], e.unsqueeze(1)], dim=1)
+            logits = self.tfl_step(w, mask[:, step], evidence_window, u, history, any_present[:, step], propagated, has_prev)
             logp = torch.log_softmax(logits, dim=-1)
             out.append(logp)
-            fed_back = logp.exp()
-            if teacher is not None and teacher_ratio > 0:
-                truth = F.one_hot(teacher[:, step].clamp_min(0), c).to(fed_back.dtype)
-                fed_back = teacher_ratio * truth + (1 - teacher_ratio) * fed_back
-            history = torch.cat([history[:, 1:], fed_back.unsqueeze(1)], dim=1)
-        return torch.stack(out, dim=1), weights
+            weights.append(w)
+            scores.append(s)
+            if self.config.use_tfl:
+                fed_back = logp.exp()
+                if teacher is not None and teacher_ratio > 0:
+                    truth = F.one_hot(teacher[:, step].clamp_min(0), c).to(fed_back.dtype)
+                    fed_back = teacher_ratio * truth + (1 - teacher_ratio) * fed_back
+                history = torch.cat([history[:, 1:], fed_back.unsqueeze(1)], dim=1)
+        logp, weights = torch.stack(out, dim=1), torch.stack(weights, dim=1)
+        if not auxiliary:
+            return logp, weights
+        mie_logits = None if self.mie is None else torch.stack(scores, dim=1)
+        return logp, weights, {"modality_evidence": logl, "mie_logits": mie_logits}
+
+
+def auxiliary_loss(aux: dict, labels: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Each modality's evidence head: NLL of the label on steps where it is present; the MIE: binary
+    cross-entropy of its logit against `reliability_target`, so that w_m estimates how far modality m's
+    own evidence can be trusted at this step."""
+    logl = aux["modality_evidence"]
+    valid = (labels >= 0).unsqueeze(-1) & (mask > 0)  # [B, T, M]
+    if not valid.any():
+        return logl.sum() * 0.0
+    true = logl.gather(-1, labels.clamp_min(0)[..., None, None].expand(*logl.shape[:-1], 1)).squeeze(-1)  # [B, T, M]
+    loss = -true[valid].mean()
+    if aux.get("mie_logits") is not None:
+        loss = loss + F.binary_cross_entropy_with_logits(aux["mie_logits"][valid], reliability_target(logl, true)[valid])
+    return loss
+
+
+def reliability_target(logl: torch.Tensor, true: torch.Tensor) -> torch.Tensor:
+    """What a weight is trained to estimate: p_m(true class) / max_c p_m(c) under modality m's own
+    evidence, in [0, 1] (detached). 1 when the evidence points at the truth, or is torn between it and
+    another class (a pair the modality cannot tell apart is not unreliable, it is uninformative about
+    that pair, which its flat evidence already says); near 0 when it points elsewhere (interference,
+    late content after a change). The true-class probability of ConfidNet / QMF, divided by the top
+    class's so that a modality's built-in ambiguity between two classes does not make its weight a
+    function of the class."""
+    return (true - logl.max(dim=-1).values).exp().detach()
+
+
+class ModalityReliability(nn.Module):
+    """The MIE: one small MLP per modality over its reliability inputs (6 prior-free, computed for
+    all steps at once, and 2 that need the TFL's prior: the evidence's cross-entropy under it and
+    whether there is one). Returns a logit per modality; the weight is its sigmoid."""
+
+    STATIC, DYNAMIC = 6, 2
+
+    def __init__(self, hidden: int, static: int = STATIC):
+        super().__init__()
+        m = NUM_MODALITIES
+        bound_in = 1.0 / math.sqrt(static + self.DYNAMIC)
+        self.w_static = nn.Parameter(torch.empty(m, static, hidden).uniform_(-bound_in, bound_in))
+        self.w_dynamic = nn.Parameter(torch.empty(m, self.DYNAMIC, hidden).uniform_(-bound_in, bound_in))
+        self.bias = nn.Parameter(torch.zeros(m, hidden))
+        self.w_out = nn.Parameter(torch.empty(m, hidden).uniform_(-1.0 / math.sqrt(hidden), 1.0 / math.sqrt(hidden)))
+        self.bias_out = nn.Parameter(torch.zeros(m))
+
+    def static(self, features: torch.Tensor) -> torch.Tensor:
+        """[..., M, static] -> [..., M, hidden] (the first layer's prior-free part)."""
+        return torch.einsum("...mf,mfh->...mh", features, self.w_static) + self.bias
+
+    def score(self, static: torch.Tensor, dynamic: torch.Tensor) -> torch.Tensor:
+        """[..., M, hidden], [..., M, 2] -> logits [..., M]."""
+        hidden = F.gelu(static + torch.einsum("...mf,mfh->...mh", dynamic, self.w_dynamic))
+        return (hidden * self.w_out).sum(-1) + self.bias_out

@@ -96,14 +96,27 @@ def _joint_transition(spec: Spec) -> tuple[np.ndarray, np.ndarray]:
     return init, trans
 
 
+def _lag_of(spec: Spec, use: tuple[str, ...]) -> int:
+    """How many past expressed states the filter must carry: the longest lag among the modalities used."""
+    return max([spec.modality(name).max_lag for name in use] or [0])
+
+
 def filter_posteriors(spec: Spec, sessions: Sessions, use: tuple[str, ...] = MODALITIES) -> np.ndarray:
-    """p(y_t | observations of the modalities in `use` up to t): [N, T, classes]."""
+    """p(y_t | observations of the modalities in `use` up to t): [N, T, classes], float64.
+
+    The oracle's one posterior API: sessions in (a `Sessions`, e.g. from `generator.generate`), the
+    exact causal per-step posterior of the felt state out (rows sum to 1; padding steps beyond a
+    session's length hold a posterior too, ignore them). `predict` is its argmax. Lag-aware: with a
+    lagged spec the hidden state carries the last `max lag` expressed states; pass
+    `spec.without_lag()` for the filter that ignores the lag (`oracle_lag_blind`)."""
     n, t_max = sessions.labels.shape
     c = spec.num_classes
+    depth = _lag_of(spec, use)  # past expressed states carried: h_1 (previous step) .. h_depth
     levels = [len(m.level_multipliers) for m in spec.modalities]
     off = [2] if spec.has_off_task else []  # on task / off task, innermost
-    # log p(x_t | e, l_a, l_v, l_t[, o]) summed over present modalities: [N, T, e, La, Lv, Lt(, O)]
-    obs = np.zeros((n, t_max, c, *levels, *off))
+    lag_axes = [1] * depth
+    # per modality: exp(log p(x_t, q_t | shown state, its level[, o])) normalised per step, [N, T, C, 1.., L_m, 1..]
+    per_modality = []
     for mi, name in enumerate(MODALITIES):
         if name not in use:
             continue
@@ -116,21 +129,72 @@ def filter_posteriors(spec: Spec, sessions: Sessions, use: tuple[str, ...] = MOD
         ll = ll * sessions.mask[:, :, mi].reshape(n, t_max, *([1] * (ll.ndim - 2)))
         shape = [n, t_max, c, 1, 1, 1, *off]
         shape[3 + mi] = levels[mi]
-        obs = obs + ll.reshape(shape)
-    # the emission depends on the expressed state, the levels and the off-task indicator, not on the
-    # felt state: [N, T, E] here, broadcast over the felt state one step at a time
-    emission = obs.reshape(n, t_max, -1)
-    emission = np.exp(emission - emission.max(axis=2, keepdims=True))
+        ll = ll.reshape(shape)
+        if depth == 0:
+            per_modality.append(ll)
+            continue
+        ll = np.exp(ll - ll.max(axis=tuple(range(2, ll.ndim)), keepdims=True))
+        per_modality.append((ll, spec.modality(name)))
     init, trans = _joint_transition(spec)
     post = np.empty((n, t_max, c))
-    alpha = np.broadcast_to(init, (n, init.size))
+    if depth == 0:  # no lag: the emission depends on (e, levels[, o]) only, the chain is the plain one
+        obs = sum(per_modality) if per_modality else np.zeros((n, t_max, c, 1, 1, 1, *off))
+        obs = np.broadcast_to(obs, (n, t_max, c, *levels, *off))
+        emission = obs.reshape(n, t_max, -1)
+        emission = np.exp(emission - emission.max(axis=2, keepdims=True))
+        alpha = np.broadcast_to(init, (n, init.size))
+        for step in range(t_max):
+            prior = alpha if step == 0 else alpha @ trans
+            alpha = (prior.reshape(n, c, -1) * emission[:, step, None, :]).reshape(n, -1)
+            alpha = alpha / alpha.sum(axis=1, keepdims=True)
+            post[:, step] = alpha.reshape(n, c, -1).sum(axis=2)
+        return post
+    # lagged: alpha over [y, e, h_1..h_depth, rest] where rest = (levels[, o]) and h_k = e_{t-k}
+    # (before the session start, the first expressed state). The step t-1 -> t shifts the history:
+    # h_1' = e, h_k' = h_{k-1}; the oldest is summed out. Exact state augmentation, no approximation.
+    ye_init, ye_trans = display_transition(spec)
+    rest_init, rest_trans = np.ones(1), np.ones((1, 1))
+    for m in spec.modalities:
+        rest_trans, rest_init = np.kron(rest_trans, m.level_transition), np.kron(rest_init, m.level_initial)
+    if spec.has_off_task:
+        o_init, o_trans = off_task_chain(spec)
+        rest_trans, rest_init = np.kron(rest_trans, o_trans), np.kron(rest_init, o_init)
+    r = rest_init.size
+    hist = c**depth
+    t4 = ye_trans.reshape(c, c, c, c)  # [y, e, y', e']
+    # at the first step every past state equals the current expressed one
+    same = np.zeros((c,) * (depth + 1))
+    for e in range(c):
+        same[(e,) * (depth + 1)] = 1.0
+    alpha0 = ye_init.reshape(c, c, *([1] * depth), 1) * same[None, ..., None] * rest_init
+    alpha0 = alpha0.reshape(1, -1)
+    # per previous expressed state e: the (y, e) -> (y', e') block as a [(y', e'), y] matrix
+    t_by_e = [np.ascontiguousarray(t4[:, e].reshape(c, c * c).T) for e in range(c)]
     for step in range(t_max):
-        prior = alpha if step == 0 else alpha @ trans
-        alpha = (prior.reshape(n, c, -1) * emission[:, step, None, :]).reshape(n, -1)
-        alpha = alpha / alpha.sum(axis=1, keepdims=True)
+        if step == 0:
+            alpha = np.broadcast_to(alpha0, (n, alpha0.shape[1])).reshape(n, c, c, *([c] * depth), *levels, *off).copy()
+        else:
+            beta = alpha.reshape(n, c, c, hist // c, c, r).sum(axis=4)  # drop h_depth: [n, y, e, h_1..h_{depth-1}, rest]
+            beta = (beta.reshape(-1, r) @ rest_trans).reshape(n, c, c, -1)
+            alpha = np.empty((n, c * c, c, beta.shape[-1]))
+            for e in range(c):  # h_1' = e, the older states shift along
+                alpha[:, :, e, :] = t_by_e[e] @ beta[:, :, e, :]
+            alpha = alpha.reshape(n, c, c, *([c] * depth), *levels, *off)
+        for ll, m in per_modality:
+            e_t = ll[:, step]  # [N, C, 1, 1, 1(, 1)] with the level at its axis
+            lik = 0.0
+            for d, pr in zip(m.lag_steps, m.lag_probabilities):
+                # the shown state is e (d = 0) or h_d: put the class axis there
+                shape = [n, 1, 1] + [1] * depth + list(e_t.shape[2:])
+                shape[2 + int(d)] = c
+                lik = lik + pr * e_t.reshape(shape)
+            alpha *= lik
+        alpha = alpha.reshape(n, -1)
+        alpha /= alpha.sum(axis=1, keepdims=True)
         post[:, step] = alpha.reshape(n, c, -1).sum(axis=2)
     return post
 
 
 def predict(spec: Spec, sessions: Sessions, use: tuple[str, ...] = MODALITIES) -> np.ndarray:
+    """The oracle's prediction: argmax of `filter_posteriors`, [N, T]."""
     return filter_posteriors(spec, sessions, use).argmax(axis=-1)

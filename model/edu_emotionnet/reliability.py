@@ -2,7 +2,7 @@
 
 For every modality and noise level: the share of present steps at that level, and the accuracy of the
 modality's one-step evidence alone — the argmax over displayed states of its exact likelihood, with the
-learner's offset and the step's true level known (the best any per-step reliability estimate could
+learner's offset, the step's true level and the content's lag known (the best any per-step reliability estimate could
 start from). `python3 -m edu_emotionnet levels` prints it; the model README quotes it.
 """
 from __future__ import annotations
@@ -30,7 +30,9 @@ def level_information(spec: Spec, learners: int = 300, seed: int = 123) -> dict:
         ll = modality_loglik(spec, name, s.embeddings[mi], s.offsets[name])  # [N, T, C, L]
         levels = s.levels[:, :, mi]
         at_level = np.take_along_axis(ll, levels[:, :, None, None].repeat(ll.shape[2], axis=2), axis=3)[..., 0]
-        correct = at_level.argmax(-1) == s.expressed
+        # the state the content shows: the expressed state `lag` steps earlier (the lag is known here too)
+        shown = np.take_along_axis(s.expressed, np.maximum(np.arange(s.labels.shape[1])[None, :] - s.lags[:, :, mi], 0), axis=1)
+        correct = at_level.argmax(-1) == shown
         present = s.valid & (s.mask[:, :, mi] > 0)
         rows = []
         for li in range(ll.shape[3]):

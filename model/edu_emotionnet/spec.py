@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 DEFAULT_SPEC_PATH = Path(__file__).resolve().parent.parent / "benchmark" / "spec.json"
 MODALITIES = ("audio", "visual", "text")
+# The longest cross-modal lag a spec may declare, in steps: the model's carried context (the CMAA and
+# TFL windows hold the last ModelConfig.context - 1 = 5 steps; a test keeps the two equal). Content
+# older than that cannot be aligned by anything the job keeps per learner.
+MAX_LAG_STEPS = 5
 
 
 class SpecError(ValueError):
@@ -41,6 +45,14 @@ class ModalitySpec:
     quality_per_level: np.ndarray  # [levels]
     quality_jitter: float
     quality_range: tuple[float, float]
+    # cross-modal lag (optional `lag`; absent = none): at each step the content shows the expressed
+    # state of `lag_steps[i]` steps earlier with probability `lag_probabilities[i]` (drawn per step)
+    lag_steps: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
+    lag_probabilities: np.ndarray = field(default_factory=lambda: np.ones(1))
+
+    @property
+    def max_lag(self) -> int:
+        return int(self.lag_steps.max())
 
 
 @dataclass(frozen=True)
@@ -69,6 +81,19 @@ class Spec:
     @property
     def has_off_task(self) -> bool:
         return "off_task" in self.raw.get("affect", {})
+
+    @property
+    def max_lag(self) -> int:
+        """The longest lag of any modality: how many past expressed states the oracle must carry."""
+        return max(m.max_lag for m in self.modalities)
+
+    def without_lag(self) -> "Spec":
+        """The same process with every modality showing the current expressed state: the lag-blind
+        oracle's model, and the unlagged benchmark (`results_no_lag`)."""
+        raw = json.loads(json.dumps(self.raw))
+        for name in MODALITIES:
+            raw["modalities"][name].pop("lag", None)
+        return parse(raw)
 
     @property
     def num_classes(self) -> int:
@@ -110,6 +135,32 @@ def _probability(name: str, value) -> float:
     if not 0.0 <= v <= 1.0:
         raise SpecError(f"{name} must be a probability, got {v}")
     return v
+
+
+def _lag(name: str, p: dict) -> dict:
+    """The modality's lag distribution, checked: whole steps in [0, MAX_LAG_STEPS], no repeats,
+    probabilities that are probabilities and sum to 1. Absent: no lag."""
+    if "lag" not in p:
+        return {}
+    lag = p["lag"]
+    key = f"modalities.{name}.lag"
+    if not isinstance(lag, dict) or "steps" not in lag or "probabilities" not in lag:
+        raise SpecError(f"{key} must be an object with 'steps' and 'probabilities'")
+    steps, probs = lag["steps"], lag["probabilities"]
+    if not isinstance(steps, list) or not steps or any(not isinstance(v, int) or isinstance(v, bool) for v in steps):
+        raise SpecError(f"{key}.steps must be a non-empty list of whole numbers of steps, got {steps!r}")
+    if any(v < 0 for v in steps):
+        raise SpecError(f"{key}.steps must not be negative (content cannot show a later state), got {steps}")
+    if any(v > MAX_LAG_STEPS for v in steps):
+        raise SpecError(f"{key}.steps must be at most {MAX_LAG_STEPS} (the carried context), got {steps}")
+    if len(set(steps)) != len(steps):
+        raise SpecError(f"{key}.steps must not repeat a lag, got {steps}")
+    if not isinstance(probs, list) or len(probs) != len(steps):
+        raise SpecError(f"{key}.probabilities must be a list of {len(steps)} numbers (one per lag)")
+    pr = np.asarray([float(v) for v in probs])
+    if (pr < 0).any() or (pr > 1).any() or abs(pr.sum() - 1.0) > 1e-6:
+        raise SpecError(f"{key}.probabilities must be probabilities summing to 1, got {probs} (sum {pr.sum():.6g})")
+    return {"lag_steps": np.asarray(steps, dtype=np.int64), "lag_probabilities": pr}
 
 
 def _masked_as(m: np.ndarray, k: int) -> np.ndarray:
@@ -172,6 +223,7 @@ def parse(raw: dict, fingerprint: str | None = None) -> Spec:
                     quality_per_level=np.asarray(q["per_level"], dtype=np.float64),
                     quality_jitter=float(q["jitter"]),
                     quality_range=(float(q["range"][0]), float(q["range"][1])),
+                    **_lag(name, p),
                 )
             )
         shares = sum(m.missing_share for m in mods)

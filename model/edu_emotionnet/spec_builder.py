@@ -124,6 +124,30 @@ MODALITIES = {
     },
 }
 
+# Cross-modal lag (assumptions, one per modality; `lag` in spec.json): at each step a modality's content
+# shows the expressed state of d steps earlier, d drawn per step from the distribution below (before a
+# session's first step the first expressed state is shown). The label stays the felt state *now*, and the
+# quality score and the reliability level are those of the current event (the producer scores the signal
+# it sends, not the affect it describes). Real streams are not aligned (MulT's setting, Tsai et al. 2019):
+LAG = {
+    # A chat message or a spoken sentence describes what the learner felt while composing it: typing a
+    # line takes several seconds (2-6 s, i.e. 1-3 two-second steps) before the message is sent and
+    # embedded. No published distribution for classroom chat: uniform over 1-3 steps is our assumption.
+    "text": {"steps": [1, 2, 3], "probabilities": [1 / 3, 1 / 3, 1 / 3],
+             "assumption": "a message describes the affect felt while it was composed, 2-6 s (1-3 steps) "
+             "before it is sent; uniform over 1-3 steps is an assumption of this project"},
+    # The audio pipeline embeds ~1-s windows that straddle step boundaries and buffers them before
+    # sending; prosody also trails the felt change slightly. A small offset: the previous step 30 % of the time.
+    "audio": {"steps": [0, 1], "probabilities": [0.7, 0.3],
+              "assumption": "audio windows straddle step boundaries and are buffered by the producer; "
+              "one step late 30 % of the time is an assumption of this project"},
+    # A face tracker embeds frames within the step; occasionally (batching, producer clock drift) a
+    # step's frames arrive one step late. The smallest offset: one step late 10 % of the time.
+    "visual": {"steps": [0, 1], "probabilities": [0.9, 0.1],
+               "assumption": "face frames are embedded within the step; producer batching or clock drift "
+               "makes them one step late 10 % of the time, an assumption of this project"},
+}
+
 # Off-task spells (a benchmark VARIANT, not in the shipped spec.json; written by
 # `make-spec --off-task --out benchmark/spec_offtask.json`). Baker, Corbett, Koedinger & Wagner (2004,
 # "Off-task behavior in the cognitive tutor classroom", CHI 2004) observed learners off task in about
@@ -167,9 +191,10 @@ def _class_means(rng: np.random.Generator, separation: float, look_alike: tuple[
     return means
 
 
-def build(off_task: dict | None = None, mask_start: float = MASK_START) -> dict:
+def build(off_task: dict | None = None, mask_start: float = MASK_START, lag: bool = True) -> dict:
     """The design as a spec dict; `off_task` ({"start", "continue"}) adds off-task spells (absent in
-    the shipped spec), `mask_start` overrides the masking episodes' start rate (a variant's recalibration)."""
+    the shipped spec), `mask_start` overrides the masking episodes' start rate (a variant's recalibration),
+    `lag=False` leaves out the cross-modal lag (the unlagged benchmark of earlier versions)."""
     rng = np.random.default_rng(SEED)
     mods = {}
     for name, p in MODALITIES.items():
@@ -186,10 +211,11 @@ def build(off_task: dict | None = None, mask_start: float = MASK_START) -> dict:
             "noise_levels": p["noise_levels"],
             "missing": p["missing"],
             "quality": p["quality"],
+            **({"lag": LAG[name]} if lag else {}),
         }
     return {
         "name": "EduAffect-Synth",
-        "version": "1.0.0",
+        "version": "1.1.0" if lag else "1.0.0",
         "synthetic": True,
         "description": "Synthetic educational-affect benchmark for Edu-EmotionNet; see model/README.md. "
         "Not recordings of learners: a generative process with known parameters and a Bayes-optimal oracle.",
@@ -218,8 +244,9 @@ def _dumps(raw: dict) -> str:
     return re.sub(r"\[\s*(-?[0-9.e+-]+(?:,\s*-?[0-9.e+-]+)*)\s*\]", lambda m: "[" + re.sub(r"\s+", " ", m.group(1)) + "]", text)
 
 
-def write(path: Path = DEFAULT_SPEC_PATH, off_task: dict | None = None, mask_start: float = MASK_START) -> Path:
-    raw = build(off_task, mask_start)
+def write(path: Path = DEFAULT_SPEC_PATH, off_task: dict | None = None, mask_start: float = MASK_START,
+          lag: bool = True) -> Path:
+    raw = build(off_task, mask_start, lag)
     parse(raw)  # refuse to write an inconsistent spec
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(_dumps(raw) + "\n", encoding="utf-8")

@@ -2,7 +2,9 @@
 
 The Flink job samples the same process from the same spec file with its own random numbers; its
 test compares these statistics (class rates, persistence, missing rates, per-class latent means,
-quality means) within a few standard errors. Standard errors come from batch means: the sessions
+quality means, and at the steps where the expressed state just changed, how often each modality's
+content already shows the new state or still the previous one: the cross-modal lag) within a few
+standard errors. Standard errors come from batch means: the sessions
 are split into groups, the statistic is computed per group, SE = std(groups) / sqrt(groups).
 """
 from __future__ import annotations
@@ -30,6 +32,14 @@ def statistics(spec: Spec, s: Sessions) -> dict[str, float]:
         out[f"missing_rate.{m.name}"] = float(1.0 - present.sum() / valid.sum())
         out[f"quality_mean.{m.name}"] = float(s.quality[:, :, mi][present].mean())
         latent = s.embeddings[mi] @ m.projection  # [N, T, k]
+        # the lag: at a change of the expressed state, is the content's nearest class centre the new
+        # state or the previous one? (centres seen through the projection: class_means @ P^T P)
+        centres = m.class_means @ (m.projection.T @ m.projection)
+        nearest = (((latent[..., None, :] - centres) ** 2).sum(-1)).argmin(-1)
+        change = np.zeros_like(present)
+        change[:, 1:] = present[:, 1:] & valid[:, :-1] & (s.expressed[:, 1:] != s.expressed[:, :-1])
+        out[f"lag_match.{m.name}.now"] = float((nearest[change] == s.expressed[change]).mean())
+        out[f"lag_match.{m.name}.previous"] = float((nearest[:, 1:][change[:, 1:]] == s.expressed[:, :-1][change[:, 1:]]).mean())
         for ci, c in enumerate(spec.classes):
             sel = present & (s.labels == ci)
             mean = latent[sel].mean(axis=0) if sel.any() else np.full(m.latent_dim, np.nan)

@@ -12,7 +12,7 @@ from torch import nn
 
 from .baselines import build
 from .generator import Sessions
-from .model import ModelConfig
+from .model import EduEmotionNet, ModelConfig, auxiliary_loss
 
 
 @dataclass
@@ -32,6 +32,8 @@ class TrainConfig:
     # share of (session, modality) pairs trained without quality scores, so that the model also
     # works for producers that do not send them
     quality_drop: float = 0.1
+    # weight of the evidence heads' and the MIE's auxiliary losses (model.auxiliary_loss)
+    auxiliary_weight: float = 1.0
     seed: int = 0
     threads: int = 0  # 0 = all cores
 
@@ -102,9 +104,15 @@ def train(
             if done >= total:
                 break
             ratio = config.teacher_start * max(0.0, 1.0 - done / max(1.0, config.teacher_until * total))
-            logp, _ = model(batch["audio"], batch["visual"], batch["text"], batch["mask"], batch["quality"], batch["labels"], ratio)
+            args = (batch["audio"], batch["visual"], batch["text"], batch["mask"], batch["quality"], batch["labels"], ratio)
             valid = batch["labels"] >= 0
-            loss = nn.functional.nll_loss(logp[valid], batch["labels"][valid])
+            if isinstance(model, EduEmotionNet):  # its evidence heads and MIE have their own losses
+                logp, _, aux = model(*args, auxiliary=True)
+                loss = nn.functional.nll_loss(logp[valid], batch["labels"][valid])
+                loss = loss + config.auxiliary_weight * auxiliary_loss(aux, batch["labels"], batch["mask"])
+            else:
+                logp, _ = model(*args)
+                loss = nn.functional.nll_loss(logp[valid], batch["labels"][valid])
             opt.zero_grad()
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 1.0)

@@ -3,7 +3,7 @@ import shutil
 
 import pytest
 
-from edu_emotionnet.evaluate import below_zero, targets
+from edu_emotionnet.evaluate import auc, below_zero, class_r2, targets
 
 from conftest import MODEL_DIR
 from test_cli import cli
@@ -26,22 +26,49 @@ def _results(f1=0.85):
 )
 def test_a_negative_correlation_counts_only_beyond_two_standard_errors(corr, seeds, negative):
     assert below_zero(corr, seeds) is negative
-    t = targets(_results(), {"audio": corr}, (0.0, 0.6), seeds)
-    assert t["met"]["mie_weight_falls_with_noise"] is negative
+
+
+def _report(auc_mean, ratio, r2):
+    by_level = {k: {"audio": {"clean": 0.8, "noisy": 0.7, "interference": 0.8 * ratio}} for k in ("0.0", "0.6")}
+    return {"results": _results(), "config": {"rates": [0.0, 0.6], "seeds": 5},
+            "mie_interference_auc": {"audio": {"mean": auc_mean, "std": 0.01}},
+            "mie_weight_by_level": by_level, "mie_class_r2": {"audio": {"mean": r2, "std": 0.01}}}
+
+
+@pytest.mark.parametrize("auc_mean,ratio,r2,met", [(0.9, 0.4, 0.1, (True, True, True)), (0.8, 0.6, 0.5, (False, False, False))])
+def test_mie_targets_are_judged_from_the_measured_keys(auc_mean, ratio, r2, met):
+    t = targets(_report(auc_mean, ratio, r2))["met"]
+    assert (t["mie_interference_auc >= 0.85 (every modality)"],
+            t["mie weight at interference <= half of clean (every modality, every rate)"],
+            t["mie_class_r2 <= 0.3 (every modality)"]) == met
+
+
+def test_auc_and_class_r2_measure_what_they_say():
+    import numpy as np
+
+    assert auc(np.array([0.9, 0.8]), np.array([0.1, 0.2])) == 1.0
+    assert auc(np.array([0.5, 0.5]), np.array([0.5])) == 0.5  # ties count half
+    assert auc(np.array([0.1]), np.array([0.9, 0.8])) == 0.0
+    w = np.array([0.9, 0.9, 0.1, 0.1])
+    assert class_r2(w, np.array([0, 0, 1, 1])) == pytest.approx(1.0)
+    assert class_r2(w, np.array([0, 1, 0, 1])) == pytest.approx(0.0)
 
 
 def test_report_rerenders_from_the_json_and_judges_targets_again(tmp_path):
-    shutil.copy(MODEL_DIR / "reports" / "evaluation.json", tmp_path / "evaluation.json")
+    # a tiny real run of `evaluate` (numbers meaningless) with every key this version writes
+    shutil.copy(MODEL_DIR / "tests" / "data" / "evaluation_tiny.json", tmp_path / "evaluation.json")
     readme = (MODEL_DIR / "README.md").read_bytes()
     out = cli("report", "--out-dir", str(tmp_path))
     assert out.returncode == 0, out.stderr
     assert (MODEL_DIR / "README.md").read_bytes() == readme, "a report outside reports/ must not touch the README"
     md = (tmp_path / "evaluation.md").read_text()
-    line = next(l for l in md.splitlines() if l.startswith("- MIE weight falls"))
-    assert "not distinguishable from 0" in line and line.endswith("— NOT met")
+    line = next(l for l in md.splitlines() if l.startswith("- MIE weight separates interference"))
+    assert line.endswith("— met") or line.endswith("— NOT met")
+    assert "## Macro-F1 on the unlagged benchmark" in md and "## What the MIE weights mean" in md
     assert (tmp_path / "mie_vs_noise.png").stat().st_size > 0
-    assert "6 epochs" in md
-    assert json.loads((tmp_path / "evaluation.json").read_text())["targets"]["met"]["mie_weight_falls_with_noise"] is False
+    assert "1 epochs" in md
+    rendered = json.loads((tmp_path / "evaluation.json").read_text())
+    assert rendered["targets"] == json.loads(json.dumps(targets(rendered)))
 
 
 def test_committed_report_matches_the_current_criteria():
@@ -50,6 +77,5 @@ def test_committed_report_matches_the_current_criteria():
 
     report = json.loads((MODEL_DIR / "reports" / "evaluation.json").read_text())
     shipped = json.loads((MODEL_DIR / "reports" / "shipped_model.json").read_text())
-    cfg = report["config"]
-    assert report["targets"] == json.loads(json.dumps(targets(report["results"], report["mie_noise_correlation"], cfg["rates"], cfg["seeds"])))
+    assert report["targets"] == json.loads(json.dumps(targets(report)))
     assert results_section(report, shipped) in (MODEL_DIR / "README.md").read_text()

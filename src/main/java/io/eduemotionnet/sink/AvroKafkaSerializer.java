@@ -44,8 +44,11 @@ public class AvroKafkaSerializer<T extends SpecificRecord> implements KafkaRecor
         }
         byte[] value = encoder.encode(element);
         String k = key.apply(element);
-        // dead letters carry no event time (Long.MIN_VALUE): let the broker stamp them
-        Long ts = timestamp == null || timestamp < 0 ? null : timestamp;
-        return new ProducerRecord<>(topic, null, ts, k == null ? null : k.getBytes(StandardCharsets.UTF_8), value);
+        // no event time as the Kafka timestamp (the producer stamps the time of writing): the broker's
+        // retention (retention.ms, default 7 days) and timestamp checks (message.timestamp.before.max.ms)
+        // go by it, and a valid event with an old time (a replay, a device clock at 1970) would make its
+        // prediction or late-event record expire, or be refused, as soon as it is written; the event
+        // time is in the record itself (step_start, event_time)
+        return new ProducerRecord<>(topic, null, null, k == null ? null : k.getBytes(StandardCharsets.UTF_8), value);
     }
 }

@@ -18,6 +18,12 @@ import java.util.List;
 public final class BenchmarkSpec implements Serializable {
     private static final long serialVersionUID = 1L;
     static final String[] MODALITIES = ModelInfo.MODALITIES.toArray(new String[0]);
+    /**
+     * The longest cross-modal lag a spec may declare, in steps: the model's carried context (the
+     * Python spec reader's MAX_LAG_STEPS, ModelConfig.context - 1). Content older than that cannot be
+     * aligned by anything the job keeps per learner.
+     */
+    static final int MAX_LAG_STEPS = 5;
 
     public final String fingerprint;
     public final List<String> classes;
@@ -54,6 +60,9 @@ public final class BenchmarkSpec implements Serializable {
         public final double qualityJitter;
         public final double qualityMin;
         public final double qualityMax;
+        /** Cross-modal lag: content shows the expressed state of lagSteps[i] steps earlier with probability lagProbabilities[i]. */
+        public final int[] lagSteps;
+        public final double[] lagProbabilities;
 
         ModalityParams(String name, JsonNode p) {
             this.name = name;
@@ -79,9 +88,71 @@ public final class BenchmarkSpec implements Serializable {
             qualityJitter = q.get("jitter").asDouble();
             qualityMin = q.get("range").get(0).asDouble();
             qualityMax = q.get("range").get(1).asDouble();
+            if (p.has("lag")) {
+                String key = "modalities." + name + ".lag";
+                JsonNode lag = p.get("lag");
+                lagSteps = lagSteps(key + ".steps", lag.get("steps"));
+                lagProbabilities = lagProbabilities(key + ".probabilities", lag.get("probabilities"), lagSteps.length);
+            } else {
+                lagSteps = new int[] {0};
+                lagProbabilities = new double[] {1.0};
+            }
             if (projection.length != dim || projection[0].length != latent || classMeans[0].length != latent) {
                 throw new IllegalArgumentException("modalities." + name + ": projection/class_means shapes do not match dim/latent_dim");
             }
+        }
+
+        /** The longest lag of this modality, in steps (0 = none). */
+        public int maxLag() {
+            int max = 0;
+            for (int d : lagSteps) {
+                max = Math.max(max, d);
+            }
+            return max;
+        }
+
+        private static int[] lagSteps(String key, JsonNode node) {
+            if (node == null || !node.isArray() || node.isEmpty()) {
+                throw new IllegalArgumentException(key + " must be a non-empty list of whole numbers of steps");
+            }
+            int[] steps = new int[node.size()];
+            for (int i = 0; i < steps.length; i++) {
+                JsonNode v = node.get(i);
+                if (!v.isIntegralNumber()) {
+                    throw new IllegalArgumentException(key + " must be a non-empty list of whole numbers of steps, got " + node);
+                }
+                steps[i] = v.asInt();
+                if (steps[i] < 0) {
+                    throw new IllegalArgumentException(key + " must not be negative (content cannot show a later state), got " + node);
+                }
+                if (steps[i] > MAX_LAG_STEPS) {
+                    throw new IllegalArgumentException(key + " must be at most " + MAX_LAG_STEPS + " (the carried context), got " + node);
+                }
+                for (int j = 0; j < i; j++) {
+                    if (steps[j] == steps[i]) {
+                        throw new IllegalArgumentException(key + " must not repeat a lag, got " + node);
+                    }
+                }
+            }
+            return steps;
+        }
+
+        private static double[] lagProbabilities(String key, JsonNode node, int n) {
+            if (node == null || !node.isArray() || node.size() != n) {
+                throw new IllegalArgumentException(key + " must be a list of " + n + " numbers (one per lag)");
+            }
+            double[] p = vector(node);
+            double sum = 0;
+            for (double v : p) {
+                if (!(v >= 0 && v <= 1)) {
+                    throw new IllegalArgumentException(key + " must be probabilities summing to 1, got " + node);
+                }
+                sum += v;
+            }
+            if (Math.abs(sum - 1) > 1e-6) {
+                throw new IllegalArgumentException(key + " must be probabilities summing to 1, got " + node + " (sum " + sum + ")");
+            }
+            return p;
         }
     }
 
@@ -120,6 +191,15 @@ public final class BenchmarkSpec implements Serializable {
             throw new ConfigException(JobOptions.SYNTHETIC_SPEC.key(), "is not a valid benchmark spec ("
                     + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
         }
+    }
+
+    /** The longest lag of any modality: how many past expressed states a learner must remember. */
+    public int maxLag() {
+        int max = 0;
+        for (ModalityParams m : modalities) {
+            max = Math.max(max, m.maxLag());
+        }
+        return max;
     }
 
     public int numClasses() {

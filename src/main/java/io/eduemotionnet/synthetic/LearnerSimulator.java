@@ -1,6 +1,7 @@
 package io.eduemotionnet.synthetic;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -9,7 +10,8 @@ import java.util.SplittableRandom;
  * model/edu_emotionnet/generator.py, sampled with Java random numbers). Three independent random
  * streams keep it replayable: the schedule (session lengths and gaps), the dynamics (affect, noise
  * levels, presence) and, per step, the embeddings. Truth can thus be recomputed from the dynamics
- * alone, and any step reached again after a restart.
+ * alone, and any step reached again after a restart. Each modality's content may lag (the spec's
+ * per-modality lag): the simulator remembers the last expressed states of the session.
  */
 public final class LearnerSimulator {
     private final BenchmarkSpec spec;
@@ -29,6 +31,7 @@ public final class LearnerSimulator {
     private int jointState;
     private final int[] levels = new int[3];
     private final boolean[] missing = new boolean[3];
+    private final int[] recentExpressed; // [d] = expressed state d steps ago in this session (the first one before its start)
 
     /** What happened at one step of a session (the hidden truth and what the sensors sent). */
     public static final class Step {
@@ -38,6 +41,8 @@ public final class LearnerSimulator {
         public int expressed;
         public final int[] levels = new int[3];
         public final boolean[] present = new boolean[3];
+        /** [d] = the expressed state d steps earlier (before the session start: its first one); [0] = expressed. */
+        public int[] recentExpressed;
     }
 
     public LearnerSimulator(BenchmarkSpec spec, long seed, int learner, double missingRate, int sessions) {
@@ -62,6 +67,7 @@ public final class LearnerSimulator {
         }
         this.schedule = new Schedule(spec, seed, learner, sessions);
         this.dynamics = new SplittableRandom(mix(seed, learner, 1));
+        this.recentExpressed = new int[spec.maxLag() + 1];
     }
 
     public Schedule schedule() {
@@ -118,11 +124,19 @@ public final class LearnerSimulator {
                 missing[m] = missing[m] ? u >= spells[m][1] : u < spells[m][0];
             }
         }
+        int expressed = jointState % c;
+        if (stepInSession == 0) {
+            Arrays.fill(recentExpressed, expressed);
+        } else {
+            System.arraycopy(recentExpressed, 0, recentExpressed, 1, recentExpressed.length - 1);
+            recentExpressed[0] = expressed;
+        }
         Step out = new Step();
         out.session = session;
         out.stepInSession = stepInSession;
         out.felt = jointState / c;
-        out.expressed = jointState % c;
+        out.expressed = expressed;
+        out.recentExpressed = recentExpressed.clone();
         for (int m = 0; m < 3; m++) {
             out.levels[m] = levels[m];
             out.present[m] = !missing[m];
@@ -147,11 +161,15 @@ public final class LearnerSimulator {
         return new SplittableRandom(mix(seed, learner, 1_000_003L * (globalStep + 7)));
     }
 
-    /** x = P (mu[shown] + b + s * eta) + sigma * mult[level] * eps; shown = expressed, or random under interference. */
+    /**
+     * x = P (mu[shown] + b + s * eta) + sigma * mult[level] * eps; shown = the expressed state of d steps
+     * earlier (d drawn from the modality's lag distribution; 0 without lag), or random under interference.
+     */
     public float[] embedding(int modality, Step step, SplittableRandom rng) {
         BenchmarkSpec.ModalityParams p = spec.modalities[modality];
         int level = step.levels[modality];
-        int shown = p.levelInterference[level] ? rng.nextInt(spec.numClasses()) : step.expressed;
+        int content = p.maxLag() > 0 ? step.recentExpressed[drawLag(p, rng)] : step.expressed;
+        int shown = p.levelInterference[level] ? rng.nextInt(spec.numClasses()) : content;
         double[] z = new double[p.latent];
         for (int k = 0; k < p.latent; k++) {
             z[k] = p.classMeans[shown][k] + offsets[modality][k] + p.withinClassStd * rng.nextGaussian();
@@ -167,6 +185,18 @@ public final class LearnerSimulator {
             x[i] = (float) (v + noise * rng.nextGaussian());
         }
         return x;
+    }
+
+    private static int drawLag(BenchmarkSpec.ModalityParams p, SplittableRandom rng) {
+        double u = rng.nextDouble();
+        double acc = 0;
+        for (int i = 0; i < p.lagSteps.length; i++) {
+            acc += p.lagProbabilities[i];
+            if (u < acc) {
+                return p.lagSteps[i];
+            }
+        }
+        return p.lagSteps[p.lagSteps.length - 1];
     }
 
     public float quality(int modality, Step step, SplittableRandom rng) {

@@ -47,6 +47,16 @@ public class SyntheticRecordGenerator implements GeneratorFunction<Long, RawReco
         if (stream.speed > 0 && learner % PACE_EVERY == 0) {
             pace(t, learner);
         }
+        return recordsAt(index);
+    }
+
+    /**
+     * The records of index {@code t * learners + i}, without pacing (indexes asked in increasing order):
+     * the benchmark's Kafka producer generates them ahead and releases them itself.
+     */
+    public RawRecords recordsAt(long index) {
+        long t = index / stream.learners;
+        int learner = (int) (index % stream.learners);
         LearnerSimulator sim = sims[learner];
         if (sim == null) {
             sim = stream.simulator(learner);

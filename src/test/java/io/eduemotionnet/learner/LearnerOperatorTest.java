@@ -336,7 +336,9 @@ class LearnerOperatorTest {
         assertThat(confidence).hasSize(4);
         ConfidenceReport second = confidence.get(1);
         assertThat(second.getMieWeights().getVisual()).isZero();
-        assertThat(second.getMieWeights().getAudio() + second.getMieWeights().getText()).isCloseTo(1f, org.assertj.core.data.Offset.offset(1e-5f));
+        // a present modality's weight is its own reliability in (0, 1), not a share of 1
+        assertThat(second.getMieWeights().getAudio()).isStrictlyBetween(0f, 1f);
+        assertThat(second.getMieWeights().getText()).isStrictlyBetween(0f, 1f);
         assertThat(second.getTopProbability()).isBetween(0.25f, 1f);
         assertThat(harness.getSideOutput(LearnerOutputs.ALIGNED_STEPS)).hasSize(4)
                 .extracting(r -> r.getValue().sessionStep).containsExactly(0, 1, 2, 3);

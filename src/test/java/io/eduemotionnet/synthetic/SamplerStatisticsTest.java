@@ -1,9 +1,12 @@
 package io.eduemotionnet.synthetic;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.eduemotionnet.config.ConfigException;
 import io.eduemotionnet.config.ResourceLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The Java sampler and the Python generator draw from the same spec file: their statistics (class
@@ -31,12 +36,17 @@ class SamplerStatisticsTest {
         long steps = 0;
         long[] present = new long[3];
         double[] qualitySum = new double[3];
+        long[] changes = new long[3];
+        long[] showsNow = new long[3];
+        long[] showsPrevious = new long[3];
+        double[][][] centres = new double[3][][];
         double[][][] latentSum = new double[3][c][];
         long[][] latentCount = new long[3][c];
         for (int m = 0; m < 3; m++) {
             for (int k = 0; k < c; k++) {
                 latentSum[m][k] = new double[spec.modalities[m].latent];
             }
+            centres[m] = projectedCentres(spec.modalities[m]);
         }
         for (Session s : sessions) {
             for (int t = 0; t < s.labels.length; t++) {
@@ -57,14 +67,22 @@ class SamplerStatisticsTest {
                     qualitySum[m] += s.quality[t][m];
                     double[][] p = spec.modalities[m].projection;
                     double[] acc = latentSum[m][y];
+                    double[] latent = new double[acc.length];
                     for (int j = 0; j < acc.length; j++) {
                         double u = 0;
                         for (int i = 0; i < p.length; i++) {
                             u += s.x[t][m][i] * p[i][j];
                         }
                         acc[j] += u;
+                        latent[j] = u;
                     }
                     latentCount[m][y]++;
+                    if (t > 0 && s.expressed[t] != s.expressed[t - 1]) {
+                        int nearest = nearest(centres[m], latent);
+                        changes[m]++;
+                        showsNow[m] += nearest == s.expressed[t] ? 1 : 0;
+                        showsPrevious[m] += nearest == s.expressed[t - 1] ? 1 : 0;
+                    }
                 }
             }
         }
@@ -79,6 +97,8 @@ class SamplerStatisticsTest {
             String mod = BenchmarkSpec.MODALITIES[m];
             out.put("missing_rate." + mod, 1 - (double) present[m] / steps);
             out.put("quality_mean." + mod, qualitySum[m] / present[m]);
+            out.put("lag_match." + mod + ".now", changes[m] == 0 ? Double.NaN : (double) showsNow[m] / changes[m]);
+            out.put("lag_match." + mod + ".previous", changes[m] == 0 ? Double.NaN : (double) showsPrevious[m] / changes[m]);
             for (int k = 0; k < c; k++) {
                 for (int j = 0; j < latentSum[m][k].length; j++) {
                     out.put("latent_mean." + mod + "." + spec.classes.get(k) + "." + j,
@@ -89,9 +109,47 @@ class SamplerStatisticsTest {
         return out;
     }
 
-    /** One simulated session: labels, embeddings (null = missing) and quality per step. */
+    /** Class centres as the latent (x @ P) sees them: class_means @ P^T P, [class][latent]. */
+    static double[][] projectedCentres(BenchmarkSpec.ModalityParams p) {
+        double[][] g = new double[p.latent][p.latent];
+        for (double[] row : p.projection) {
+            for (int a = 0; a < p.latent; a++) {
+                for (int b = 0; b < p.latent; b++) {
+                    g[a][b] += row[a] * row[b];
+                }
+            }
+        }
+        double[][] out = new double[p.classMeans.length][p.latent];
+        for (int k = 0; k < out.length; k++) {
+            for (int b = 0; b < p.latent; b++) {
+                for (int a = 0; a < p.latent; a++) {
+                    out[k][b] += p.classMeans[k][a] * g[a][b];
+                }
+            }
+        }
+        return out;
+    }
+
+    static int nearest(double[][] centres, double[] latent) {
+        int best = 0;
+        double bestDistance = Double.MAX_VALUE;
+        for (int k = 0; k < centres.length; k++) {
+            double d = 0;
+            for (int j = 0; j < latent.length; j++) {
+                d += (latent[j] - centres[k][j]) * (latent[j] - centres[k][j]);
+            }
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = k;
+            }
+        }
+        return best;
+    }
+
+    /** One simulated session: labels, expressed states, embeddings (null = missing) and quality per step. */
     static final class Session {
         int[] labels;
+        int[] expressed;
         float[][][] x;
         float[][] quality;
     }
@@ -101,6 +159,7 @@ class SamplerStatisticsTest {
         for (int i = 0; i < stream.learners; i++) {
             LearnerSimulator sim = stream.simulator(i);
             List<int[]> labels = new ArrayList<>();
+            List<Integer> expressed = new ArrayList<>();
             List<float[][]> xs = new ArrayList<>();
             List<float[]> qs = new ArrayList<>();
             for (long t = 0; t < stream.totalSteps; t++) {
@@ -118,11 +177,13 @@ class SamplerStatisticsTest {
                     }
                 }
                 labels.add(new int[] {st.felt});
+                expressed.add(st.expressed);
                 xs.add(x);
                 qs.add(q);
             }
             Session s = new Session();
             s.labels = labels.stream().mapToInt(a -> a[0]).toArray();
+            s.expressed = expressed.stream().mapToInt(Integer::intValue).toArray();
             s.x = xs.toArray(new float[0][][]);
             s.quality = qs.toArray(new float[0][]);
             sessions.add(s);
@@ -133,9 +194,38 @@ class SamplerStatisticsTest {
     @Test
     void aSpecWithFeaturesTheSamplerLacksIsRefused() {
         byte[] variant = ResourceLoader.read("model/benchmark/spec_offtask.json", "spec");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> BenchmarkSpec.parse(variant))
-                .isInstanceOf(io.eduemotionnet.config.ConfigException.class)
+        assertThatThrownBy(() -> BenchmarkSpec.parse(variant))
+                .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("edu.synthetic.spec").hasMessageContaining("affect.off_task");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "[-1, 1]|[0.5, 0.5]|modalities.text.lag.steps must not be negative",
+        "[1, 6]|[0.5, 0.5]|modalities.text.lag.steps must be at most 5 (the carried context)",
+        "[1, 2]|[0.5, 0.6]|modalities.text.lag.probabilities must be probabilities summing to 1",
+        "[1, 2]|[1.0]|modalities.text.lag.probabilities must be a list of 2 numbers",
+    })
+    void anImpossibleLagIsRefusedNamingTheKey(String steps, String probabilities, String message) throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode root =
+                (ObjectNode) json.readTree(ResourceLoader.read("model/benchmark/spec.json", "spec"));
+        ObjectNode lag =
+                (ObjectNode) root.get("modalities").get("text").get("lag");
+        lag.set("steps", json.readTree(steps));
+        lag.set("probabilities", json.readTree(probabilities));
+        byte[] bytes = json.writeValueAsBytes(root);
+        assertThatThrownBy(() -> BenchmarkSpec.parse(bytes))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("edu.synthetic.spec").hasMessageContaining(message)
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+    }
+
+    @Test
+    void theShippedSpecLagsTextMostAndTheSamplerRemembersEnoughStates() {
+        BenchmarkSpec spec = BenchmarkSpec.parse(ResourceLoader.read("model/benchmark/spec.json", "spec"));
+        assertThat(spec.modalities[2].lagSteps).containsExactly(1, 2, 3);
+        assertThat(spec.maxLag()).isEqualTo(3).isLessThanOrEqualTo(BenchmarkSpec.MAX_LAG_STEPS);
     }
 
     @Test
