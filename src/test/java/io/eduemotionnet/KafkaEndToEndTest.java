@@ -66,7 +66,9 @@ class KafkaEndToEndTest {
 
     @Test
     void eventsInPredictionsOutBadRecordsDeadLettered() throws Exception {
-        String[] topics = {"events", "predictions", "dropout", "confidence", "late", "dead-letters"};
+        // every topic the job writes must exist: the exactly-once sinks look up open transactions on their topics at start
+        String[] topics = {"events", "predictions", "dropout", "confidence", "late", "dead-letters",
+            "learner-interventions", "cohort-affect"};
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
             List<NewTopic> nt = new ArrayList<>();
             for (String t : topics) {

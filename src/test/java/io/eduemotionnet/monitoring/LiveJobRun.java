@@ -116,7 +116,7 @@ final class LiveJobRun implements AutoCloseable {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
             List<NewTopic> topics = new ArrayList<>();
             for (String t : List.of(cfg.topicEvents, cfg.topicPredictions, cfg.topicDropout, cfg.topicConfidence,
-                    cfg.topicLate, cfg.topicDeadLetters)) {
+                    cfg.topicLate, cfg.topicDeadLetters, cfg.topicInterventions, cfg.topicCohortAffect)) {
                 topics.add(new NewTopic(t, 2, (short) 1));
             }
             admin.createTopics(topics).all().get();
