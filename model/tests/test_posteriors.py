@@ -27,6 +27,10 @@ def test_sessions_hold_truth_presence_and_both_posteriors(tmp_path, spec):
     model, _ = load_checkpoint(DEFAULT_CHECKPOINT)
     logp, _ = predict(model, sessions)
     oracle = filter_posteriors(spec, sessions)
+    # the ceiling is the lag-aware oracle on the lagged benchmark (the spec's default), not the lag-blind one
+    assert spec.max_lag > 0
+    blind = filter_posteriors(spec.without_lag(), sessions)
+    assert not np.allclose(oracle, blind, atol=1e-3)
     for i, line in enumerate(lines[1:]):
         row = json.loads(line)
         length = int(sessions.lengths[i])
@@ -37,4 +41,5 @@ def test_sessions_hold_truth_presence_and_both_posteriors(tmp_path, spec):
         assert 0 in bits  # at 60 % missing some steps have no input at all
         np.testing.assert_allclose(row["model"], np.exp(logp[i, :length]), atol=1e-5)
         np.testing.assert_allclose(row["oracle"], oracle[i, :length], atol=1e-5)
+        assert np.shape(row["model"]) == (length, len(spec.classes))
         np.testing.assert_allclose(np.sum(row["oracle"], axis=1), 1.0, atol=1e-4)
