@@ -22,7 +22,7 @@ import org.apache.flink.configuration.Configuration;
  * {@code python3 -m edu_emotionnet posteriors}), and the job's own rule classes ({@link InterventionRules},
  * with the configured rules and cooldown) run over both. Prints a table and writes docs/interventions.json.
  *
- * <p>Run: {@code mvn -q test-compile exec:exec@interventions} (about 17 min on 2 busy cores: most of it the oracle in
+ * <p>Run: {@code mvn -q test-compile exec:exec@interventions} (about 10 min on 2 busy cores: 5.5 of them the posteriors in
  * Python). Options: {@code --learners N} sessions per rate (1000), {@code --posteriors FILE} reuse a file
  * instead of running Python, {@code --out FILE} (docs/interventions.json), and any {@code --edu.interventions.*} key.
  */
