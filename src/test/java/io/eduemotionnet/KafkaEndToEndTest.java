@@ -193,9 +193,7 @@ class KafkaEndToEndTest {
     }
 
     private static KafkaProducer<byte[], byte[]> producer() {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", kafka.bootstrapServers());
-        return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+        return TestKafka.producer(kafka.bootstrapServers());
     }
 
     private static KafkaConsumer<byte[], byte[]> consumer() {

@@ -1,5 +1,8 @@
 package io.eduemotionnet;
 
+import java.util.Properties;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.apache.kafka.server.common.MetadataVersion;
@@ -31,5 +34,20 @@ public final class TestKafka {
             kafka.close();
             throw e;
         }
+    }
+
+    /**
+     * A producer for test input that keeps each partition's order without idempotence: on a topic just
+     * created, the idempotent producer's retries against a partition that has only just got its leader
+     * can fail for good with OutOfOrderSequenceException (seen here), so one request in flight instead.
+     */
+    public static KafkaProducer<byte[], byte[]> producer(String bootstrapServers) {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", bootstrapServers);
+        p.put("enable.idempotence", "false");
+        p.put("max.in.flight.requests.per.connection", "1");
+        p.put("acks", "all");
+        p.put("max.request.size", "4194304");
+        return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     }
 }

@@ -206,10 +206,7 @@ class SignalsKafkaEndToEndTest {
     }
 
     private static KafkaProducer<byte[], byte[]> producer() {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", kafka.bootstrapServers());
-        p.put("max.request.size", "4194304");
-        return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+        return TestKafka.producer(kafka.bootstrapServers());
     }
 
     private static KafkaConsumer<byte[], byte[]> consumer() {
