@@ -15,8 +15,10 @@ One time step for one learner (the streaming step form, see `step`):
   evidence   l_m = log_softmax(tau * z_m / |z_m|), z_m = Head_m(h''_m): modality m's own class
              evidence, normalised at a fixed temperature tau so that its scale cannot carry confidence;
              trained by its own auxiliary loss (the label)
-  MIE        s_m = MLP_m(q_m, k_m, log-energy of x_m, entropy of l_m, disagreement of l_m with the
-             TFL's prior and with the other present modalities' evidence, ...);
+  MIE        s_m = MLP_m(q_m (also as 8 Gaussian bumps over its range), k_m, log-energy of x_m,
+             entropy of l_m, disagreement of l_m with the TFL's prior and with the other present
+             modalities' evidence, plausibility of l_m under the posterior from the prior and the
+             other modalities, ...);
              w_m = sigmoid(s_m) * present_m, in [0, 1], NOT normalised over modalities (all can be
              low), exactly 0 for a missing modality. Trained by its own loss only (no gradient
              from the prediction loss) to estimate p_m(true class) / max_c p_m(c) under l_m
@@ -53,6 +55,8 @@ from torch import nn
 from torch.nn import functional as F
 
 NUM_MODALITIES = 3
+QUALITY_BUMPS = 8  # the MIE reads the scaled quality score also through this many Gaussian bumps
+QUALITY_BUMP_WIDTH = 1.0 / QUALITY_BUMPS
 
 
 
@@ -187,6 +191,7 @@ class EduEmotionNet(nn.Module):
         self.config = config
         h, c = config.hidden, config.num_classes
         self.quality = QualityScaler(config.quality_ranges)
+        self.register_buffer("quality_centres", torch.linspace(0.0, 1.0, QUALITY_BUMPS), persistent=False)
         # the encoders see the embedding only: quality reaches the output through the MIE weight alone
         self.encoders = nn.ModuleList(ModalityEncoder(d, h) for d in config.dims)
         self.type_embedding = nn.Parameter(torch.zeros(NUM_MODALITIES, h))
@@ -271,10 +276,10 @@ class EduEmotionNet(nn.Module):
         logl: torch.Tensor,
         context: torch.Tensor | None,
     ) -> torch.Tensor:
-        """The MIE's per-modality inputs that do not depend on the TFL's prior, [..., M, 6 (+4 with
+        """The MIE's per-modality inputs that do not depend on the TFL's prior, [..., M, 6 + 8 (+4 with
         CMAA)]: quality, reported flag, log-energy, the evidence's entropy, its disagreement with the
         other present modalities (mean cross-entropy of their evidence under this one), the share of
-        others present, and the CMAA's cross-modal context."""
+        others present, the quality as 8 bumps, and the CMAA's cross-modal context."""
         logl = logl.detach()  # the MIE reads the evidence; it does not train the evidence heads
         probs = logl.exp() * mask.unsqueeze(-1)
         energy = torch.stack([log_energy(x) for x in inputs], dim=-1) * mask
@@ -285,6 +290,11 @@ class EduEmotionNet(nn.Module):
         n_others = others.sum(-1)
         disagreement = (cross * others).sum(-1) / n_others.clamp_min(1.0)
         features = torch.stack([scaled, known, energy, entropy, disagreement, n_others / (NUM_MODALITIES - 1)], dim=-1)
+        # the quality score also as a few bumps over its range: a level can sit in a narrow band
+        # (interference scores just below clean ones, a noise burst far below), which one linear input
+        # into a small MLP learns slowly
+        bumps = torch.exp(-0.5 * ((scaled.unsqueeze(-1) - self.quality_centres) / QUALITY_BUMP_WIDTH) ** 2) * known.unsqueeze(-1)
+        features = torch.cat([features, bumps], dim=-1)
         return features if context is None else torch.cat([features, context], dim=-1)
 
     def log_prior(self, history: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -302,8 +312,15 @@ class EduEmotionNet(nn.Module):
         """(MIE weights w [..., M] in [0, 1], exactly 0 where missing; their logits or None without MIE)."""
         if self.mie is None:
             return mask, None
-        disagree_prior = -(prior.detach().exp().unsqueeze(-2) * logl.detach()).sum(-1)  # [..., M]
-        dynamic = torch.stack([disagree_prior, has_prev.expand_as(disagree_prior)], dim=-1)
+        logl, prior = logl.detach(), prior.detach()
+        disagree_prior = -(prior.exp().unsqueeze(-2) * logl).sum(-1)  # [..., M]
+        # how plausible modality m's evidence is given everything else: log sum_c p_m(c) q_-m(c), where
+        # q_-m is the posterior from the TFL's prior and the OTHER present modalities' evidence (a wrong
+        # voice, face or chat is improbable under it; the Bayes filter's own test for interference)
+        others = (logl * mask.unsqueeze(-1)).sum(-2, keepdim=True) - logl  # [..., M, C]
+        rest = torch.log_softmax(prior.unsqueeze(-2) + others, dim=-1)
+        plausibility = torch.logsumexp(logl + rest, dim=-1) * mask
+        dynamic = torch.stack([disagree_prior, has_prev.expand_as(disagree_prior), plausibility], dim=-1)
         scores = self.mie.score(mie_static, dynamic)
         return torch.sigmoid(scores) * mask, scores
 
@@ -490,11 +507,12 @@ def reliability_target(logl: torch.Tensor, true: torch.Tensor) -> torch.Tensor:
 
 
 class ModalityReliability(nn.Module):
-    """The MIE: one small MLP per modality over its reliability inputs (6 prior-free, computed for
-    all steps at once, and 2 that need the TFL's prior: the evidence's cross-entropy under it and
-    whether there is one). Returns a logit per modality; the weight is its sigmoid."""
+    """The MIE: one small MLP per modality over its reliability inputs (the prior-free ones, computed
+    for all steps at once, and 3 that need the TFL's prior: the evidence's cross-entropy under it,
+    whether there is one, and the evidence's plausibility under the prior and the other modalities).
+    Returns a logit per modality; the weight is its sigmoid."""
 
-    STATIC, DYNAMIC = 6, 2
+    STATIC, DYNAMIC = 6 + QUALITY_BUMPS, 3
 
     def __init__(self, hidden: int, static: int = STATIC):
         super().__init__()

@@ -34,6 +34,10 @@ class TrainConfig:
     quality_drop: float = 0.1
     # weight of the evidence heads' and the MIE's auxiliary losses (model.auxiliary_loss)
     auxiliary_weight: float = 1.0
+    # the MIE branch (its MLP and the CMAA that feeds it) learns from its own loss only, a weak and
+    # noisy signal next to the prediction loss: it gets its own learning rate (this factor times lr)
+    # and its own gradient clipping, or it stays near its initial weights within the run
+    mie_lr_factor: float = 3.0
     seed: int = 0
     threads: int = 0  # 0 = all cores
 
@@ -91,8 +95,10 @@ def train(
     first = epoch_data(0)
     steps_per_epoch = math.ceil(len(first) / config.batch_size)
     total = steps_per_epoch * config.epochs
-    opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=config.lr, total_steps=total, pct_start=0.15)
+    groups = parameter_groups(model)
+    lrs = [config.lr, config.lr * config.mie_lr_factor][: len(groups)]
+    opt = torch.optim.AdamW([{"params": g, "lr": lr} for g, lr in zip(groups, lrs)], weight_decay=config.weight_decay)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lrs, total_steps=total, pct_start=0.15)
     done = 0
     start = time.time()
     model.train()
@@ -115,7 +121,8 @@ def train(
                 loss = nn.functional.nll_loss(logp[valid], batch["labels"][valid])
             opt.zero_grad()
             loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            for group in groups:
+                nn.utils.clip_grad_norm_(group, 1.0)
             opt.step()
             sched.step()
             done += 1
@@ -125,6 +132,17 @@ def train(
             log(f"{system} epoch {epoch + 1}/{config.epochs} loss {running / count:.4f} ({time.time() - start:.0f}s)")
     model.eval()
     return model
+
+
+def parameter_groups(model: nn.Module) -> list[list[nn.Parameter]]:
+    """[the rest] or [the rest, the MIE branch]: the MIE's MLP and the CMAA that feeds it context
+    (in Edu-EmotionNet both learn from the MIE's own loss only; see TrainConfig.mie_lr_factor)."""
+    if not isinstance(model, EduEmotionNet) or model.mie is None:
+        return [list(model.parameters())]
+    branch = [model.mie] + ([model.cmaa, model.context_out] if model.cmaa is not None else [])
+    ids = {id(p) for part in branch for p in part.parameters()}
+    mie = [p for p in model.parameters() if id(p) in ids]
+    return [[p for p in model.parameters() if id(p) not in ids], mie]
 
 
 def generator_epochs(spec, config: TrainConfig) -> Callable[[int], Sessions]:

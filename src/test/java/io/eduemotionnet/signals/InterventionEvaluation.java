@@ -174,7 +174,7 @@ public final class InterventionEvaluation {
         for (double f : new double[] {0.5, 1.0, 1.5}) {
             grid.add(new double[] {Math.max(1, Math.round(rule.minSteps * f)), rule.minMeanProbability});
         }
-        for (double p : new double[] {0.0, 0.7, 0.85, 0.9}) {
+        for (double p : new double[] {0.0, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95}) {
             if (p != rule.minMeanProbability) {
                 grid.add(new double[] {rule.minSteps, p});
             }
