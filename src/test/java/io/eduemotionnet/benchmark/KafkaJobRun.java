@@ -24,7 +24,8 @@ import org.apache.flink.streaming.api.graph.StreamGraph;
 
 /**
  * One run of the job as a user runs it: the KafkaSource reads the learners' events from the benchmark's
- * broker (another JVM), and every output goes through the exactly-once KafkaSink. Parallelism 2 on one
+ * broker (another JVM), the consent gate joins them with the consent topic (every learner granted
+ * beforehand), and every output goes through the exactly-once KafkaSink. Parallelism 2 on one
  * TaskManager with 2 slots, RocksDB with incremental checkpoints every 10 s.
  *
  * <ul>
@@ -53,6 +54,7 @@ final class KafkaJobRun {
     Map<String, Object> replay(String run, int learners, int steps) throws Exception {
         KafkaTopics topics = new KafkaTopics(bootstrap, run, PARTITIONS);
         topics.create();
+        topics.grantConsent(learners, JobConfig.from(new Configuration()).consentPurpose);
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("mode", "replay: produced into Kafka beforehand, read as fast as possible");
         r.put("learners", learners);
@@ -129,6 +131,7 @@ final class KafkaJobRun {
     Map<String, Object> live(String run, int learners, int warmUp, int steps, double microsPerLearnerStep) throws Exception {
         KafkaTopics topics = new KafkaTopics(bootstrap, run, PARTITIONS);
         topics.create();
+        topics.grantConsent(learners, JobConfig.from(new Configuration()).consentPurpose);
         int produced = warmUp + steps + 2; // two more: learners stay live while the heap is measured
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("mode", "live: released into Kafka in real time");
@@ -194,7 +197,7 @@ final class KafkaJobRun {
         Job(KafkaTopics topics, String run) throws Exception {
             List<String> args = new ArrayList<>(List.of("--edu.kafka.bootstrap-servers", bootstrap,
                     "--edu.kafka.group-id", run, "--edu.kafka.starting-offsets", "earliest",
-                    "--edu.kafka.transaction-timeout", "5 min"));
+                    "--edu.kafka.transaction-timeout", "5 min", "--edu.privacy.consent-required", "true"));
             for (String kind : KafkaTopics.KINDS) {
                 args.add("--edu.kafka.topic." + kind);
                 args.add(topics.name(kind));
@@ -212,7 +215,9 @@ final class KafkaJobRun {
             InMemoryReporter reporter = InMemoryReporter.create();
             reporter.addToConfiguration(conf);
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-            EmotionPipeline.writeToKafka(EmotionPipeline.build(EmotionPipeline.kafkaSource(env, cfg, model), cfg, model), cfg);
+            // the job as a cluster runs it (config.yaml's default): events through the consent gate
+            EmotionPipeline.writeToKafka(EmotionPipeline.build(EmotionPipeline.kafkaSource(env, cfg, model),
+                    EmotionPipeline.consentSource(env, cfg), cfg, model), cfg);
             graph = env.getStreamGraph();
             graph.setJobName(run);
             client = env.executeAsync(graph);
