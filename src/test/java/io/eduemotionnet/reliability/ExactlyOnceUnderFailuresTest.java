@@ -114,7 +114,7 @@ class ExactlyOnceUnderFailuresTest {
             io.produce(events, withBadRecords(stream.phase(4, PARTITIONS), 4, bad));
             io.produce(events, stream.sentinels(0, PARTITIONS, 0, 1, 2, 3));
             Sentinels.await(io, prefix, stream, 0, 0, 1, 2, 3);
-            // many more checkpoints: with the default naming each would leave 10 new transactional ids
+            // many more checkpoints: with the default naming each would leave 14 new transactional ids (7 sinks x 2 subtasks)
             JobRuns.awaitCheckpoints(cluster, job.getJobID(), MORE_CHECKPOINTS);
             checkpoints += JobRuns.completedCheckpoints(cluster, job.getJobID());
             JobRuns.stopWithSavepoint(job, savepoints.toUri().toString());
