@@ -2,6 +2,7 @@ package io.eduemotionnet.monitoring;
 
 import io.eduemotionnet.ingest.IngestMetrics;
 import io.eduemotionnet.learner.LearnerMetrics;
+import io.eduemotionnet.privacy.PrivacyMetrics;
 import io.eduemotionnet.signals.SignalMetrics;
 import java.util.List;
 import java.lang.reflect.Field;
@@ -15,7 +16,7 @@ final class JobMetrics {
 
     static Set<String> declaredNames() {
         Set<String> names = new TreeSet<>();
-        for (Class<?> stage : List.of(IngestMetrics.class, LearnerMetrics.class, SignalMetrics.class)) {
+        for (Class<?> stage : List.of(IngestMetrics.class, PrivacyMetrics.class, LearnerMetrics.class, SignalMetrics.class)) {
         for (Field f : stage.getFields()) {
             if (Modifier.isStatic(f.getModifiers()) && f.getType() == String.class) {
                 try {

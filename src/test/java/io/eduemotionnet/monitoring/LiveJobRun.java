@@ -53,11 +53,12 @@ final class LiveJobRun implements AutoCloseable {
     private volatile boolean stopping;
     private JobClient job;
 
-    private LiveJobRun(int reporterPort, MiniCluster cluster, KafkaClusterTestKit kafka, SyntheticStream stream, String topic) {
+    private LiveJobRun(int reporterPort, MiniCluster cluster, KafkaClusterTestKit kafka, SyntheticStream stream, String topic,
+                       String consentTopic) {
         this.reporterPort = reporterPort;
         this.cluster = cluster;
         this.kafka = kafka;
-        this.producerThread = new Thread(() -> produce(stream, topic), "synthetic-producer");
+        this.producerThread = new Thread(() -> produce(stream, topic, consentTopic), "synthetic-producer");
         this.producerThread.setDaemon(true);
     }
 
@@ -86,16 +87,22 @@ final class LiveJobRun implements AutoCloseable {
                     "--edu.synthetic.learners", String.valueOf(LEARNERS),
                     "--edu.synthetic.sessions-per-learner", "0", // unbounded sessions
                     "--edu.synthetic.invalid-rate", String.valueOf(ANOMALY_RATE),
-                    "--edu.synthetic.speed", "1.0"})); // real time: event time = now
+                    "--edu.synthetic.speed", "1.0", // real time: event time = now
+                    // as on a cluster (the default there): the consent gate, fed by a compacted consent
+                    // topic on which the producer writes each learner's grant (or withdrawal) in line
+                    "--edu.privacy.consent-required", "true",
+                    "--edu.kafka.topic.consent", "learner-consent"}));
             createTopics(kafka, cfg);
             ModelInfo model = OnnxEmotionModel.inspect(cfg.modelPath);
-            SyntheticStream stream = SyntheticStream.fromConfig(cfg, model.stepMillis, System.currentTimeMillis());
-            run = new LiveJobRun(reporterPort, cluster, kafka, stream, cfg.topicEvents);
+            SyntheticStream stream = SyntheticStream.fromConfig(cfg, model.stepMillis, System.currentTimeMillis())
+                    .withConsent(cfg.syntheticNoConsentRate, cfg.syntheticWithdrawRate);
+            run = new LiveJobRun(reporterPort, cluster, kafka, stream, cfg.topicEvents, cfg.topicConsent);
             run.producerThread.start();
 
             StreamExecutionEnvironment env = new TestStreamEnvironment(cluster, conf, 2, List.of(), List.of());
             env.enableCheckpointing(1000); // the exactly-once sinks commit at checkpoints
-            EmotionPipeline.Outputs out = EmotionPipeline.build(EmotionPipeline.kafkaSource(env, cfg, model), cfg, model);
+            EmotionPipeline.Outputs out = EmotionPipeline.build(EmotionPipeline.kafkaSource(env, cfg, model),
+                    EmotionPipeline.consentSource(env, cfg), cfg, model);
             EmotionPipeline.writeToKafka(out, cfg);
             run.job = env.executeAsync(JOB_NAME);
             return run;
@@ -116,15 +123,16 @@ final class LiveJobRun implements AutoCloseable {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
             List<NewTopic> topics = new ArrayList<>();
             for (String t : List.of(cfg.topicEvents, cfg.topicPredictions, cfg.topicDropout, cfg.topicConfidence,
-                    cfg.topicLate, cfg.topicDeadLetters, cfg.topicInterventions, cfg.topicCohortAffect)) {
+                    cfg.topicLate, cfg.topicDeadLetters, cfg.topicInterventions, cfg.topicCohortAffect, cfg.topicErasureReceipts)) {
                 topics.add(new NewTopic(t, 2, (short) 1));
             }
+            topics.add(new NewTopic(cfg.topicConsent, 2, (short) 1).configs(Map.of("cleanup.policy", "compact")));
             admin.createTopics(topics).all().get();
         }
     }
 
     /** Learner i's records of step t, in real time (the generator sleeps until each step is due). */
-    private void produce(SyntheticStream stream, String topic) {
+    private void produce(SyntheticStream stream, String topic, String consentTopic) {
         Properties p = new Properties();
         p.put("bootstrap.servers", kafka.bootstrapServers());
         p.put("linger.ms", "20");
@@ -135,7 +143,8 @@ final class LiveJobRun implements AutoCloseable {
                 RawRecords records = generator.map(index);
                 byte[] key = SyntheticStream.learnerId((int) (index % stream.learners)).getBytes(StandardCharsets.UTF_8);
                 for (RawRecord r : records.records) {
-                    producer.send(new ProducerRecord<>(topic, key, r.value));
+                    boolean consent = SyntheticStream.CONSENT_TOPIC.equals(r.topic);
+                    producer.send(new ProducerRecord<>(consent ? consentTopic : topic, key, r.value));
                     produced.incrementAndGet();
                 }
             }

@@ -23,8 +23,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The dashboard and the alert rules against a real Prometheus server (the Debian binary) scraping a
- * real local run of the job (Kafka broker, synthetic producer with corrupted records, the job with its
- * exactly-once Kafka sinks and Flink's Prometheus reporter). Every check polls until it holds or the
+ * real local run of the job (Kafka broker, synthetic producer with corrupted records and consent
+ * changes, the job with its consent gate, exactly-once Kafka sinks and Flink's Prometheus reporter). Every check polls until it holds or the
  * run's deadline passes: metrics appear as the job warms up (first steps, first checkpoint).
  */
 @Timeout(value = 150, unit = TimeUnit.SECONDS)
@@ -157,6 +157,8 @@ class LiveMonitoringTest {
                 "sum(" + op + "eduInferenceCalls)",
                 "sum(" + op + "eduActiveLearners)",
                 "sum(" + op + "eduSessionStarts)",
+                "sum(" + op + "eduConsentChanges)",
+                "sum(" + op + "eduEventsWithoutConsent)",
                 "max(flink_jobmanager_job_numberOfCompletedCheckpoints)",
                 "max(flink_jobmanager_job_lastCheckpointSize)");
         List<String> waiting = new ArrayList<>(positive);
