@@ -14,13 +14,11 @@ import io.eduemotionnet.config.JobConfig;
 import io.eduemotionnet.model.ModelInfo;
 import io.eduemotionnet.ingest.ConsentDecoder;
 import io.eduemotionnet.ingest.DeadLetterRecord;
-import io.eduemotionnet.ingest.EmbeddingEvent;
 import io.eduemotionnet.ingest.EventWatermarks;
 import io.eduemotionnet.ingest.IngestResult;
 import io.eduemotionnet.ingest.KafkaConsentDeserializer;
 import io.eduemotionnet.ingest.KafkaEventDeserializer;
 import io.eduemotionnet.ingest.RecordDecoder;
-import io.eduemotionnet.ingest.SplitDeadLetters;
 import io.eduemotionnet.ingest.SplitInvalidRecords;
 import io.eduemotionnet.privacy.ConsentGate;
 import io.eduemotionnet.privacy.ErasureOrder;
@@ -116,11 +114,18 @@ public final class EmotionPipeline {
      * (tests and benchmarks; the job uses it only with edu.privacy.consent-required false and no consent topic).
      */
     public static Outputs build(DataStream<IngestResult> decoded, JobConfig cfg, ModelInfo model) {
-        SingleOutputStreamOperator<EmbeddingEvent> events = validate(decoded);
-        DataStream<LearnerInput> inputs = events.map(LearnerInput::of).returns(LearnerInput.class)
+        SingleOutputStreamOperator<IngestResult> valid = validate(decoded);
+        DataStream<LearnerInput> inputs = valid.map(EmotionPipeline::ungatedInput).returns(LearnerInput.class)
                 .name("learner-input").uid("learner-input");
         SingleOutputStreamOperator<Prediction> predictions = learn(inputs, cfg, model);
-        return new Outputs(predictions, events.getSideOutput(SplitInvalidRecords.DEAD_LETTERS), signals(predictions, cfg, model));
+        return new Outputs(predictions, valid.getSideOutput(SplitInvalidRecords.DEAD_LETTERS), signals(predictions, cfg, model));
+    }
+
+    private static LearnerInput ungatedInput(IngestResult valid) {
+        if (valid.event == null) { // only a consent source makes consent changes, and it needs the gated build
+            throw new IllegalStateException("a consent change reached a job built without the consent gate");
+        }
+        return LearnerInput.of(valid.event);
     }
 
     /**
@@ -131,8 +136,8 @@ public final class EmotionPipeline {
         return SignalsStage.build(predictions, predictions.getSideOutput(LearnerOutputs.ERASURES), cfg, model);
     }
 
-    /** Ingest: valid events on, dead letters to their side output. */
-    public static SingleOutputStreamOperator<EmbeddingEvent> validate(DataStream<IngestResult> decoded) {
+    /** Ingest: valid records on (events, consent changes), dead letters to their side output. */
+    public static SingleOutputStreamOperator<IngestResult> validate(DataStream<IngestResult> decoded) {
         return decoded.process(new SplitInvalidRecords()).name("split-invalid-records").uid("split-invalid-records");
     }
 
@@ -169,8 +174,7 @@ public final class EmotionPipeline {
     public static Gated gate(DataStream<IngestResult> decoded, DataStream<IngestResult> consent, JobConfig cfg) {
         // same parallelism as the source: forwarded, not rebalanced, so a learner's consent changes and events
         // reach the gate in the order the source read them
-        SingleOutputStreamOperator<IngestResult> valid = decoded.process(new SplitDeadLetters())
-                .name("split-invalid-records").uid("split-invalid-records").setParallelism(decoded.getParallelism());
+        SingleOutputStreamOperator<IngestResult> valid = validate(decoded).setParallelism(decoded.getParallelism());
         DataStream<DeadLetterRecord> dead = valid.getSideOutput(SplitInvalidRecords.DEAD_LETTERS);
         TypeInformation<LearnerInput> type = TypeInformation.of(LearnerInput.class);
         ConsentGate gate = new ConsentGate(cfg.consentRequired);
@@ -178,7 +182,7 @@ public final class EmotionPipeline {
         if (consent == null) {
             gated = valid.keyBy(EmotionPipeline::learnerOf).transform("consent-gate", type, gate).uid("consent-gate");
         } else {
-            SingleOutputStreamOperator<IngestResult> changes = consent.process(new SplitDeadLetters())
+            SingleOutputStreamOperator<IngestResult> changes = consent.process(new SplitInvalidRecords())
                     .name("split-invalid-consent").uid("split-invalid-consent").setParallelism(consent.getParallelism());
             dead = dead.union(changes.getSideOutput(SplitInvalidRecords.DEAD_LETTERS));
             gated = valid.connect(changes).keyBy(EmotionPipeline::learnerOf, EmotionPipeline::learnerOf)

@@ -7,8 +7,12 @@ import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
-/** Valid events go on, dead letters to their side output; both are counted (per modality, per reason). */
-public class SplitInvalidRecords extends ProcessFunction<IngestResult, EmbeddingEvent> {
+/**
+ * Dead letters to their side output; valid events and consent changes go on together, in the order they
+ * came (so a grant sent before a learner's first event reaches the consent gate first). Events are counted
+ * per modality, dead letters per reason (the consent gate counts the consent changes).
+ */
+public class SplitInvalidRecords extends ProcessFunction<IngestResult, IngestResult> {
     private static final long serialVersionUID = 1L;
     /** Invalid records, with the reason (the dead-letter topic). */
     public static final OutputTag<DeadLetterRecord> DEAD_LETTERS =
@@ -23,10 +27,12 @@ public class SplitInvalidRecords extends ProcessFunction<IngestResult, Embedding
     }
 
     @Override
-    public void processElement(IngestResult value, Context ctx, Collector<EmbeddingEvent> out) {
+    public void processElement(IngestResult value, Context ctx, Collector<IngestResult> out) {
         if (value.event != null) {
             eventsPerModality[value.event.modality].inc();
-            out.collect(value.event);
+            out.collect(value);
+        } else if (value.consent != null) {
+            out.collect(value);
         } else {
             deadLettersPerReason[DeadLetterReason.valueOf(value.deadLetter.reason).ordinal()].inc();
             ctx.output(DEAD_LETTERS, value.deadLetter);
