@@ -27,8 +27,6 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -66,16 +64,6 @@ class KafkaEndToEndTest {
 
     @Test
     void eventsInPredictionsOutBadRecordsDeadLettered() throws Exception {
-        // every topic the job writes must exist: the exactly-once sinks look up open transactions on their topics at start
-        String[] topics = {"events", "predictions", "dropout", "confidence", "late", "dead-letters",
-            "learner-interventions", "cohort-affect"};
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-            List<NewTopic> nt = new ArrayList<>();
-            for (String t : topics) {
-                nt.add(new NewTopic(t, 2, (short) 1));
-            }
-            admin.createTopics(nt).all().get();
-        }
         JobConfig cfg = JobConfig.from(JobConfig.merge(new Configuration(), new String[] {
                 "--edu.kafka.bootstrap-servers", kafka.bootstrapServers(),
                 "--edu.kafka.topic.events", "events", "--edu.kafka.topic.predictions", "predictions",
@@ -83,6 +71,7 @@ class KafkaEndToEndTest {
                 "--edu.kafka.topic.late", "late", "--edu.kafka.topic.dead-letters", "dead-letters",
                 "--edu.kafka.starting-offsets", "earliest", "--edu.ingest.idleness", "1 s",
                 "--edu.kafka.transaction-timeout", "1 min"}));
+        TestKafka.createTopics(kafka.bootstrapServers(), cfg, 2);
         ModelInfo model = OnnxEmotionModel.inspect(cfg.modelPath);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);

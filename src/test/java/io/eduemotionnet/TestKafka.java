@@ -1,6 +1,11 @@
 package io.eduemotionnet;
 
+import io.eduemotionnet.config.JobConfig;
+import java.util.List;
+import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
@@ -33,6 +38,17 @@ public final class TestKafka {
         } catch (Exception e) {
             kafka.close();
             throw e;
+        }
+    }
+
+    /** Creates every topic the job of {@code cfg} reads or writes (the consent topic compacted, as in production). */
+    public static void createTopics(String bootstrapServers, JobConfig cfg, int partitions) throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
+            List<NewTopic> topics = cfg.kafkaTopics().stream().map(t -> {
+                NewTopic topic = new NewTopic(t, partitions, (short) 1);
+                return t.equals(cfg.topicConsent) ? topic.configs(Map.of("cleanup.policy", "compact")) : topic;
+            }).toList();
+            admin.createTopics(topics).all().get();
         }
     }
 

@@ -1,11 +1,13 @@
 package io.eduemotionnet.config;
 
+
 import io.eduemotionnet.config.JobOptions.CudaFallback;
 import io.eduemotionnet.config.JobOptions.Device;
 import io.eduemotionnet.config.JobOptions.SinkType;
 import io.eduemotionnet.config.JobOptions.SourceType;
 import java.io.Serializable;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -189,6 +191,23 @@ public final class JobConfig implements Serializable {
     /** The consent gate runs when consent is required or a consent topic can carry erasure requests. */
     public boolean consentGateEnabled() {
         return consentRequired || (source == SourceType.KAFKA ? topicConsent != null : true);
+    }
+
+    /**
+     * Every Kafka topic the job reads or writes with this configuration, the events topic first. All must
+     * exist before it starts: the exactly-once sinks look up their open transactions on their topics.
+     */
+    public List<String> kafkaTopics() {
+        List<String> topics = new ArrayList<>(List.of(topicEvents));
+        if (topicConsent != null) {
+            topics.add(topicConsent);
+        }
+        topics.addAll(List.of(topicPredictions, topicDropout, topicConfidence, topicLate, topicDeadLetters,
+                topicInterventions, topicCohortAffect));
+        if (consentGateEnabled()) {
+            topics.add(topicErasureReceipts);
+        }
+        return topics;
     }
 
     public boolean alignedStepsEnabled() {

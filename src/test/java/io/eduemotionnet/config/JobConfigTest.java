@@ -31,6 +31,19 @@ class JobConfigTest {
     }
 
     @Test
+    void theTopicsToCreateFollowTheConsentGate() {
+        // by default a Kafka job reads the consent topic (erasure requests) and writes receipts
+        JobConfig gated = parse("--edu.kafka.bootstrap-servers", "k:9092");
+        assertThat(gated.kafkaTopics()).containsExactly("learner-modality-events", "learner-consent",
+                "learner-emotion-predictions", "learner-modality-dropout", "learner-modality-confidence",
+                "learner-late-events", "learner-events-dead-letters", "learner-interventions", "cohort-affect",
+                "learner-erasure-receipts");
+        JobConfig ungated = parse("--edu.kafka.bootstrap-servers", "k:9092", "--edu.privacy.consent-required", "false",
+                "--edu.kafka.topic.consent", "");
+        assertThat(ungated.kafkaTopics()).doesNotContain("learner-consent", "learner-erasure-receipts").hasSize(8);
+    }
+
+    @Test
     void kafkaBrokersSwitchSourceAndSinksToKafka() {
         JobConfig cfg = parse("--edu.kafka.bootstrap-servers", "broker:9092");
         assertThat(cfg.source).isEqualTo(JobOptions.SourceType.KAFKA);

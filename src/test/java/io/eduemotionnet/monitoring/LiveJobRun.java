@@ -10,9 +10,7 @@ import io.eduemotionnet.synthetic.RawRecords;
 import io.eduemotionnet.synthetic.SyntheticRecordGenerator;
 import io.eduemotionnet.synthetic.SyntheticStream;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -25,8 +23,6 @@ import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.util.TestStreamEnvironment;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -92,7 +88,7 @@ final class LiveJobRun implements AutoCloseable {
                     // topic on which the producer writes each learner's grant (or withdrawal) in line
                     "--edu.privacy.consent-required", "true",
                     "--edu.kafka.topic.consent", "learner-consent"}));
-            createTopics(kafka, cfg);
+            io.eduemotionnet.TestKafka.createTopics(kafka.bootstrapServers(), cfg, 2);
             ModelInfo model = OnnxEmotionModel.inspect(cfg.modelPath);
             SyntheticStream stream = SyntheticStream.fromConfig(cfg, model.stepMillis, System.currentTimeMillis())
                     .withConsent(cfg.syntheticNoConsentRate, cfg.syntheticWithdrawRate);
@@ -116,18 +112,6 @@ final class LiveJobRun implements AutoCloseable {
                 cluster.close();
             }
             throw e;
-        }
-    }
-
-    private static void createTopics(KafkaClusterTestKit kafka, JobConfig cfg) throws Exception {
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-            List<NewTopic> topics = new ArrayList<>();
-            for (String t : List.of(cfg.topicEvents, cfg.topicPredictions, cfg.topicDropout, cfg.topicConfidence,
-                    cfg.topicLate, cfg.topicDeadLetters, cfg.topicInterventions, cfg.topicCohortAffect, cfg.topicErasureReceipts)) {
-                topics.add(new NewTopic(t, 2, (short) 1));
-            }
-            topics.add(new NewTopic(cfg.topicConsent, 2, (short) 1).configs(Map.of("cleanup.policy", "compact")));
-            admin.createTopics(topics).all().get();
         }
     }
 

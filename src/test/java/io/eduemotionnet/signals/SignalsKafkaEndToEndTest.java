@@ -32,8 +32,6 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -71,14 +69,6 @@ class SignalsKafkaEndToEndTest {
 
     @Test
     void interventionsAndCohortAffectThroughTheBroker() throws Exception {
-        String[] topics = {"events", "predictions", "dropout", "confidence", "late", "dead-letters", "interventions", "cohorts"};
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-            List<NewTopic> nt = new ArrayList<>();
-            for (String t : topics) {
-                nt.add(new NewTopic(t, 2, (short) 1));
-            }
-            admin.createTopics(nt).all().get();
-        }
         JobConfig cfg = JobConfig.from(JobConfig.merge(new Configuration(), new String[] {
                 "--edu.kafka.bootstrap-servers", kafka.bootstrapServers(),
                 "--edu.kafka.topic.events", "events", "--edu.kafka.topic.predictions", "predictions",
@@ -87,6 +77,7 @@ class SignalsKafkaEndToEndTest {
                 "--edu.kafka.topic.interventions", "interventions", "--edu.kafka.topic.cohort-affect", "cohorts",
                 "--edu.kafka.starting-offsets", "earliest", "--edu.ingest.idleness", "1 s",
                 "--edu.kafka.transaction-timeout", "1 min"}));
+        TestKafka.createTopics(kafka.bootstrapServers(), cfg, 2);
         ModelInfo model = OnnxEmotionModel.inspect(cfg.modelPath);
         // 10 learners, one session each: learners 0-5 in cohort 0 (6 >= k), 6-9 in cohort 1 (4 < k)
         int learners = 10;
