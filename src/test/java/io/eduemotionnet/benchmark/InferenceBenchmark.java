@@ -23,7 +23,8 @@ import org.apache.flink.configuration.Configuration;
  * options {@code --learners 10000,100000}, {@code --replay-steps 12,3}, {@code --live-warm-up-steps 3},
  * {@code --live-steps 8,4}, {@code --synthetic-steps 30} (0 leaves a part out), {@code --baseline
  * docs/benchmark-baseline.json} (the default: an earlier run of this command, before the learner
- * operator, to compare CPU per prediction with).
+ * operator, to compare CPU per prediction with), {@code --flink.KEY VALUE} (a Flink setting for the measured
+ * job, recorded in the JSON as {@code flink_overrides}).
  */
 public final class InferenceBenchmark {
     private InferenceBenchmark() {}
@@ -41,6 +42,7 @@ public final class InferenceBenchmark {
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("machine", machine());
         report.put("load_average_at_start", loadAverage());
+        report.put("flink_overrides", flinkOverrides(opts));
         ModelInfo model = OnnxEmotionModel.inspect(JobConfig.from(new Configuration()).modelPath);
         Map<String, Object> onnx = OnnxOnly.measure(1024, 3);
         report.put("onnx_runtime_only", onnx);
@@ -48,7 +50,7 @@ public final class InferenceBenchmark {
         double onnxRow = ((Number) onnx.get("cpu_microseconds_per_row")).doubleValue();
         Map<String, Object> kafka = new LinkedHashMap<>();
         try (ChildJvm broker = ChildJvm.start("broker", "2g", BenchmarkBroker.class, List.of())) {
-            KafkaJobRun runs = new KafkaJobRun(broker.expect("bootstrap "), model);
+            KafkaJobRun runs = new KafkaJobRun(broker.expect("bootstrap "), model, flinkOverrides(opts));
             for (int i = 0; i < learners.length; i++) {
                 Map<String, Object> row = new LinkedHashMap<>();
                 Map<String, Object> replay = runs.replay("replay-" + learners[i], learners[i], replaySteps[i]);
@@ -97,6 +99,17 @@ public final class InferenceBenchmark {
             out.getParentFile().mkdirs();
         }
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out, report);
+    }
+
+    /** {@code --flink.KEY VALUE} options: Flink settings for the measured job, over the benchmark's own (e.g. to compare one). */
+    static Map<String, String> flinkOverrides(Map<String, String> opts) {
+        Map<String, String> flink = new LinkedHashMap<>();
+        opts.forEach((k, v) -> {
+            if (k.startsWith("flink.")) {
+                flink.put(k.substring("flink.".length()), v);
+            }
+        });
+        return flink;
     }
 
     static Map<String, String> options(String[] args) {

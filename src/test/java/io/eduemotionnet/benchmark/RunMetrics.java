@@ -15,6 +15,7 @@ final class RunMetrics {
     /** The predictions' exactly-once sink writer: what it has received is what the job emitted. */
     private static final String PREDICTIONS_WRITER = ".*predictions-kafka-sink.*Writer.*";
     private static final String LEARNER_OPERATOR = "tfl-inference";
+    private static final String CONSENT_GATE = "consent-gate";
 
     private final InMemoryReporter reporter;
     private final JobID job;
@@ -74,6 +75,20 @@ final class RunMetrics {
     }
 
     /** Records the learner operator (named tfl-inference, as the dashboards know it) has taken in. */
+    /**
+     * Records in at the consent gate (events and consent changes): every event has reached the learner's
+     * stage once this counts them all, whether the gate let it through or (its grant not read yet, on this
+     * first start against a full events topic) discarded it.
+     */
+    long gateRecordsIn() {
+        long n = 0;
+        for (MetricGroup g : reporter.findOperatorMetricGroups(job, CONSENT_GATE)) {
+            Metric m = reporter.getMetricsByGroup(g).get("numRecordsIn");
+            n += m == null ? 0 : ((Counter) m).getCount();
+        }
+        return n;
+    }
+
     long learnerRecordsIn() {
         long n = 0;
         for (MetricGroup g : reporter.findOperatorMetricGroups(job, LEARNER_OPERATOR)) {
