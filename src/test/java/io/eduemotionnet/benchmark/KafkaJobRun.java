@@ -56,7 +56,7 @@ final class KafkaJobRun {
     Map<String, Object> replay(String run, int learners, int steps) throws Exception {
         KafkaTopics topics = new KafkaTopics(bootstrap, run, PARTITIONS);
         topics.create();
-        topics.grantConsent(learners, JobConfig.from(new Configuration()).consentPurpose);
+        topics.grantConsent(learners);
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("mode", "replay: produced into Kafka beforehand, read as fast as possible");
         r.put("learners", learners);
@@ -136,7 +136,7 @@ final class KafkaJobRun {
     Map<String, Object> live(String run, int learners, int warmUp, int steps, double microsPerLearnerStep) throws Exception {
         KafkaTopics topics = new KafkaTopics(bootstrap, run, PARTITIONS);
         topics.create();
-        topics.grantConsent(learners, JobConfig.from(new Configuration()).consentPurpose);
+        topics.grantConsent(learners);
         int produced = warmUp + steps + 2; // two more: learners stay live while the heap is measured
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("mode", "live: released into Kafka in real time");

@@ -4,6 +4,7 @@ import io.eduemotionnet.avro.ConsentAction;
 import io.eduemotionnet.avro.ConsentActor;
 import io.eduemotionnet.avro.ConsentChange;
 import io.eduemotionnet.avro.Prediction;
+import io.eduemotionnet.config.JobOptions;
 import io.eduemotionnet.ingest.ConsentDecoder;
 import io.eduemotionnet.synthetic.SyntheticStream;
 import java.nio.charset.StandardCharsets;
@@ -53,11 +54,12 @@ final class KafkaTopics {
     }
 
     /**
-     * A grant of the job's purpose for each of the synthetic learners 0..learners-1 on the consent topic,
+     * A grant of the job's default purpose for each of the synthetic learners 0..learners-1 on the consent topic,
      * a day before their events: the job runs with the consent gate, as on a cluster (its default), and
      * scores every learner.
      */
-    void grantConsent(int learners, String purpose) throws Exception {
+    void grantConsent(int learners) throws Exception {
+        String purpose = JobOptions.CONSENT_PURPOSE.defaultValue(); // the job's, as the benchmark configures it
         Properties p = new Properties();
         p.put("bootstrap.servers", bootstrap);
         p.put("linger.ms", "5");

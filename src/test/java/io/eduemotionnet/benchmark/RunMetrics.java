@@ -74,24 +74,23 @@ final class RunMetrics {
         return bytes;
     }
 
-    /** Records the learner operator (named tfl-inference, as the dashboards know it) has taken in. */
     /**
      * Records in at the consent gate (events and consent changes): every event has reached the learner's
      * stage once this counts them all, whether the gate let it through or (its grant not read yet, on this
      * first start against a full events topic) discarded it.
      */
     long gateRecordsIn() {
-        long n = 0;
-        for (MetricGroup g : reporter.findOperatorMetricGroups(job, CONSENT_GATE)) {
-            Metric m = reporter.getMetricsByGroup(g).get("numRecordsIn");
-            n += m == null ? 0 : ((Counter) m).getCount();
-        }
-        return n;
+        return recordsIn(CONSENT_GATE);
     }
 
+    /** Records the learner operator (named tfl-inference, as the dashboards know it) has taken in. */
     long learnerRecordsIn() {
+        return recordsIn(LEARNER_OPERATOR);
+    }
+
+    private long recordsIn(String operator) {
         long n = 0;
-        for (MetricGroup g : reporter.findOperatorMetricGroups(job, LEARNER_OPERATOR)) {
+        for (MetricGroup g : reporter.findOperatorMetricGroups(job, operator)) {
             Metric m = reporter.getMetricsByGroup(g).get("numRecordsIn");
             n += m == null ? 0 : ((Counter) m).getCount();
         }
