@@ -29,6 +29,15 @@ def _fmt(ms: dict) -> str:
     return f"{ms['mean']:.3f} ± {ms['std']:.3f}"
 
 
+def macro_f1_table(first_header: str, results: dict, keys: list[str]) -> list[str]:
+    """A markdown table of each system's macro-F1 (mean ± std) at each missing rate."""
+    lines = ["| " + first_header + " | " + " | ".join(f"{int(float(k) * 100)} % missing" for k in keys) + " |",
+             "| --- | " + " | ".join("---" for _ in keys) + " |"]
+    for name in results:
+        lines.append(f"| {SYSTEM_NAMES.get(name, name)} | " + " | ".join(_fmt(results[name][k]["macro_f1"]) for k in keys) + " |")
+    return lines
+
+
 def write_plots(report: dict, out_dir: Path) -> dict:
     import matplotlib
 
@@ -202,11 +211,8 @@ def write_markdown(report: dict, plots: dict, shipped: dict | None = None) -> st
         "",
         "## Macro-F1",
         "",
-        "| system | " + " | ".join(f"{int(float(k) * 100)} % missing" for k in keys) + " |",
-        "| --- | " + " | ".join("---" for _ in keys) + " |",
+        *macro_f1_table("system", res, keys),
     ]
-    for name in res:
-        lines.append(f"| {SYSTEM_NAMES.get(name, name)} | " + " | ".join(_fmt(res[name][k]["macro_f1"]) for k in keys) + " |")
     lines += ["", "## Accuracy", "", "| system | " + " | ".join(f"{int(float(k) * 100)} %" for k in keys) + " |",
               "| --- | " + " | ".join("---" for _ in keys) + " |"]
     for name in res:
@@ -216,11 +222,8 @@ def write_markdown(report: dict, plots: dict, shipped: dict | None = None) -> st
         lines += ["", "## Macro-F1 on the unlagged benchmark (`results_no_lag`)", "",
                   "The same systems trained and scored on the benchmark without its cross-modal lag (every modality "
                   "shows the current expressed state; the earlier versions' benchmark), "
-                  f"{report['config'].get('seeds_no_lag') or report['config']['seeds']} seeds.", "",
-                  "| system | " + " | ".join(f"{int(float(k) * 100)} % missing" for k in keys) + " |",
-                  "| --- | " + " | ".join("---" for _ in keys) + " |"]
-        for name in no_lag:
-            lines.append(f"| {SYSTEM_NAMES.get(name, name)} | " + " | ".join(_fmt(no_lag[name][k]["macro_f1"]) for k in keys) + " |")
+                  f"{report['config'].get('seeds_no_lag') or report['config']['seeds']} seeds.", ""]
+        lines += macro_f1_table("system", no_lag, keys)
     lines += mie_lines(report)
     pc = report["per_class_f1"]
     classes = list(next(iter(next(iter(pc.values())).values())).keys())
@@ -309,19 +312,13 @@ def results_section(report: dict, shipped: dict | None = None) -> str:
         f"({report['run']['machine']['cores']} cores) in {report['run']['wall_seconds'] / 60:.1f} min; "
         f"{report['config']['seeds']} seeds, mean ± std. Full report: [reports/evaluation.md](reports/evaluation.md).",
         "",
-        "| macro-F1 | " + " | ".join(f"{int(float(k) * 100)} % missing" for k in keys) + " |",
-        "| --- | " + " | ".join("---" for _ in keys) + " |",
+        *macro_f1_table("macro-F1", res, keys),
     ]
-    for name in res:
-        lines.append(f"| {SYSTEM_NAMES.get(name, name)} | " + " | ".join(_fmt(res[name][k]["macro_f1"]) for k in keys) + " |")
     no_lag = report.get("results_no_lag")
     if no_lag:
         lines += ["", f"The same systems on the unlagged benchmark (`results_no_lag`, "
-                  f"{report['config'].get('seeds_no_lag') or report['config']['seeds']} seeds):", "",
-                  "| macro-F1, no lag | " + " | ".join(f"{int(float(k) * 100)} % missing" for k in keys) + " |",
-                  "| --- | " + " | ".join("---" for _ in keys) + " |"]
-        for name in no_lag:
-            lines.append(f"| {SYSTEM_NAMES.get(name, name)} | " + " | ".join(_fmt(no_lag[name][k]["macro_f1"]) for k in keys) + " |")
+                  f"{report['config'].get('seeds_no_lag') or report['config']['seeds']} seeds):", ""]
+        lines += macro_f1_table("macro-F1, no lag", no_lag, keys)
     lines += mie_lines(report)
     lines += ["", training_note(report, shipped)]
     targets = target_lines(report)
