@@ -12,7 +12,9 @@ import io.eduemotionnet.avro.LateEvent;
 import io.eduemotionnet.avro.Prediction;
 import io.eduemotionnet.config.JobConfig;
 import io.eduemotionnet.model.ModelInfo;
+import io.eduemotionnet.ingest.ConsentCatchUp;
 import io.eduemotionnet.ingest.ConsentDecoder;
+import io.eduemotionnet.ingest.ConsentFirstSource;
 import io.eduemotionnet.ingest.DeadLetterRecord;
 import io.eduemotionnet.ingest.EventWatermarks;
 import io.eduemotionnet.ingest.IngestResult;
@@ -32,6 +34,7 @@ import io.eduemotionnet.sink.TrainingFormatEncoder;
 import io.eduemotionnet.synthetic.SyntheticSource;
 import io.eduemotionnet.synthetic.SyntheticStream;
 import java.time.Clock;
+import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.file.sink.FileSink;
@@ -224,7 +227,11 @@ public final class EmotionPipeline {
         return EventWatermarks.strategy(cfg.outOfOrderness, cfg.idleness);
     }
 
-    /** Modality events from Kafka, decoded and validated in the source (per-partition watermarks). */
+    /**
+     * Modality events from Kafka, decoded and validated in the source (per-partition watermarks). Behind the
+     * consent gate the source waits at each start until the gate has taken in the consent topic
+     * ({@link ConsentFirstSource}); its operator id stays the same, so savepoints of either kind restore.
+     */
     public static DataStream<IngestResult> kafkaSource(StreamExecutionEnvironment env, JobConfig cfg, ModelInfo model) {
         OffsetsInitializer offsets;
         switch (cfg.kafkaStartingOffsets) {
@@ -246,7 +253,14 @@ public final class EmotionPipeline {
                 .setProperties(KafkaOutputs.clientProperties(cfg))
                 .setProperty("isolation.level", "read_committed")
                 .build();
-        return env.fromSource(source, watermarks(cfg), "kafka-modality-events").uid("kafka-modality-events");
+        if (!cfg.waitsForConsent()) {
+            return env.fromSource(source, watermarks(cfg), "kafka-modality-events").uid("kafka-modality-events");
+        }
+        Properties client = KafkaOutputs.clientProperties(cfg);
+        client.setProperty("bootstrap.servers", cfg.kafkaBootstrap);
+        ConsentCatchUp catchUp = new ConsentCatchUp(client, cfg.topicConsent, cfg.kafkaGroupId, cfg.consentCatchUpTimeout);
+        return env.fromSource(new ConsentFirstSource<>(source, catchUp), watermarks(cfg), "kafka-modality-events")
+                .uid("kafka-modality-events");
     }
 
     /** The built-in synthetic source (one reader: learners advance through event time together). */

@@ -44,6 +44,7 @@ public final class JobConfig implements Serializable {
     public final String kafkaStartingOffsets;
     public final String kafkaPropertiesFile;
     public final Duration kafkaTransactionTimeout;
+    public final Duration consentCatchUpTimeout;
     public final String topicEvents;
     public final String topicPredictions;
     public final String topicDropout;
@@ -98,6 +99,7 @@ public final class JobConfig implements Serializable {
         kafkaStartingOffsets = oneOf(c, JobOptions.KAFKA_STARTING_OFFSETS, Set.of("earliest", "latest", "committed-or-earliest"));
         kafkaPropertiesFile = get(c, JobOptions.KAFKA_SECURITY_PROPERTIES);
         kafkaTransactionTimeout = positive(c, JobOptions.KAFKA_TRANSACTION_TIMEOUT);
+        consentCatchUpTimeout = positive(c, JobOptions.CONSENT_CATCH_UP_TIMEOUT);
         topicEvents = nonBlank(c, JobOptions.TOPIC_EVENTS);
         topicPredictions = nonBlank(c, JobOptions.TOPIC_PREDICTIONS);
         topicDropout = nonBlank(c, JobOptions.TOPIC_DROPOUT);
@@ -146,9 +148,15 @@ public final class JobConfig implements Serializable {
         }
         localParallelism = between(c, JobOptions.PARALLELISM, 1, 1024);
         localCheckpointInterval = positive(c, JobOptions.LOCAL_CHECKPOINT_INTERVAL);
+        Duration checkpoints = get(c, CheckpointingOptions.CHECKPOINTING_INTERVAL);
+        Duration every = checkpoints != null ? checkpoints : localCheckpointInterval;
+        // the consent source's offsets are committed when a checkpoint completes: nothing shows the catch-up sooner
+        if (waitsForConsent() && consentCatchUpTimeout.compareTo(every) <= 0) {
+            throw new ConfigException(JobOptions.CONSENT_CATCH_UP_TIMEOUT.key(), "must be above the checkpoint interval ("
+                    + every + "): the consent topic counts as taken in only when a checkpoint has completed; got "
+                    + consentCatchUpTimeout);
+        }
         if (sink == SinkType.KAFKA) {
-            Duration checkpoints = get(c, CheckpointingOptions.CHECKPOINTING_INTERVAL);
-            Duration every = checkpoints != null ? checkpoints : localCheckpointInterval;
             // an exactly-once transaction stays open until the next checkpoint completes: a shorter timeout
             // makes the broker abort it, and the job fails at commit
             if (kafkaTransactionTimeout.compareTo(every) <= 0) {
@@ -191,6 +199,11 @@ public final class JobConfig implements Serializable {
     /** The consent gate runs when consent is required or a consent topic can carry erasure requests. */
     public boolean consentGateEnabled() {
         return consentRequired || (source == SourceType.KAFKA ? topicConsent != null : true);
+    }
+
+    /** Whether the events source waits, at each start, for the consent topic (the consent gate reading Kafka). */
+    public boolean waitsForConsent() {
+        return source == SourceType.KAFKA && consentRequired && topicConsent != null;
     }
 
     /**

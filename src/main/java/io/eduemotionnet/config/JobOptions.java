@@ -109,6 +109,11 @@ public final class JobOptions {
             .durationType().defaultValue(Duration.ofMinutes(10))
             .withDescription("transaction.timeout.ms of the exactly-once sinks; must be below the brokers' "
                     + "transaction.max.timeout.ms (15 min by default) and above the checkpoint interval.");
+    public static final ConfigOption<Duration> CONSENT_CATCH_UP_TIMEOUT = ConfigOptions.key("edu.kafka.consent-catch-up-timeout")
+            .durationType().defaultValue(Duration.ofMinutes(10))
+            .withDescription("At every start with the consent gate, the modality events wait until the job has taken in the "
+                    + "consent topic as it stood (its committed offsets reach the topic's end, so at least one checkpoint); "
+                    + "after this long they are read anyway, with a warning. Must be above the checkpoint interval.");
     public static final ConfigOption<String> TOPIC_EVENTS = topic("events", "learner-modality-events", "input modality events");
     public static final ConfigOption<String> TOPIC_PREDICTIONS = topic("predictions", "learner-emotion-predictions", "predictions");
     public static final ConfigOption<String> TOPIC_DROPOUT = topic("dropout", "learner-modality-dropout", "modality dropout reports");
@@ -184,7 +189,7 @@ public final class JobOptions {
         return List.of(MODEL_PATH, INFERENCE_DEVICE, CUDA_DEVICE_ID, CUDA_FALLBACK, MAX_BATCH, INTRA_OP_THREADS,
                 OUT_OF_ORDERNESS, IDLENESS, MAX_FUTURE, ID_PATTERN, ALLOWED_LATENESS, MAX_GAP_STEPS, STATE_TTL,
                 CONSENT_REQUIRED, CONSENT_PURPOSE, KAFKA_BOOTSTRAP, KAFKA_GROUP, KAFKA_STARTING_OFFSETS, KAFKA_SECURITY_PROPERTIES,
-                KAFKA_TRANSACTION_TIMEOUT, TOPIC_EVENTS, TOPIC_PREDICTIONS, TOPIC_DROPOUT, TOPIC_CONFIDENCE,
+                KAFKA_TRANSACTION_TIMEOUT, CONSENT_CATCH_UP_TIMEOUT, TOPIC_EVENTS, TOPIC_PREDICTIONS, TOPIC_DROPOUT, TOPIC_CONFIDENCE,
                 TOPIC_LATE, TOPIC_DEAD_LETTERS, TOPIC_CONSENT, TOPIC_ERASURE_RECEIPTS, TOPIC_INTERVENTIONS, TOPIC_COHORT_AFFECT,
                 INTERVENTION_RULES, INTERVENTION_COOLDOWN, COHORT_MIN_LEARNERS, SOURCE, SINK, ALIGNED_STEPS_PATH, SYNTHETIC_SPEC,
                 SYNTHETIC_LEARNERS, SYNTHETIC_SESSIONS, SYNTHETIC_MISSING_RATE, SYNTHETIC_INVALID_RATE,

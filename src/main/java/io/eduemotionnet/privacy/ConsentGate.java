@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  *   <li>A grant of the purpose opens the gate from its {@code changed_at} (an earlier grant still standing
  *       keeps its start). Grants are not buffered against events that came first: an event that arrives
  *       before its learner's grant is discarded (fail closed), so platforms write the grant before the
- *       learner's client starts sending.</li>
+ *       learner's client starts sending. Events already waiting in Kafka at a start are held in their
+ *       source until this gate has taken in the consent topic ({@code ConsentFirstSource}).</li>
  *   <li>A withdrawal, an erasure request, or a grant that no longer lists the purpose (if one was standing)
  *       closes the gate and is an erasure: the gate deletes its own record, counts it, and sends an
  *       {@link ErasureOrder} down the learner's stages ({@link LearnerInput#erase}), at once, whatever the

@@ -102,8 +102,8 @@ final class KafkaJobRun {
                 Thread.sleep(100);
             }
             r.put("heap_measured_with_events_in", job.metrics.gateRecordsIn() - learners);
-            // a first start against a full events topic: events read before their learner's grant are discarded
-            // (README, Legal use); the first step, not measured, is where that happens
+            // a first start against a full events topic: the events wait until the consent topic is taken in
+            // (README, Legal use), so none should reach the gate before its learner's grant
             r.put("events_before_their_grant_was_read", total - job.metrics.learnerRecordsIn());
             long heapWith = Heap.usedAfterGc();
             r.put("heap_bytes_per_learner", Math.round((double) (heapWith - heapBefore) / learners));

@@ -113,6 +113,25 @@ class JobConfigTest {
     }
 
     @Test
+    void theConsentCatchUpMustOutlastACheckpoint() {
+        Configuration cluster = new Configuration();
+        cluster.setString("execution.checkpointing.interval", "5 min");
+        assertThatThrownBy(() -> JobConfig.from(JobConfig.merge(cluster, new String[] {
+                "--edu.kafka.bootstrap-servers", "broker:9092", "--edu.kafka.consent-catch-up-timeout", "5 min"})))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("edu.kafka.consent-catch-up-timeout")
+                .hasMessageContaining("above the checkpoint interval");
+        assertThatThrownBy(() -> parse("--edu.kafka.bootstrap-servers", "broker:9092", "--edu.kafka.consent-catch-up-timeout", "0 s"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("edu.kafka.consent-catch-up-timeout");
+        JobConfig kafka = parse("--edu.kafka.bootstrap-servers", "broker:9092");
+        assertThat(kafka.waitsForConsent()).isTrue();
+        assertThat(kafka.consentCatchUpTimeout).isEqualTo(Duration.ofMinutes(10));
+        // nothing to wait for without the gate's consent topic, or with events from the synthetic source
+        assertThat(parse("--edu.kafka.bootstrap-servers", "broker:9092", "--edu.privacy.consent-required", "false",
+                "--edu.kafka.consent-catch-up-timeout", "1 s").waitsForConsent()).isFalse();
+        assertThat(parse().waitsForConsent()).isFalse();
+    }
+
+    @Test
     void missingKafkaBrokersAreNamedWhenKafkaIsAskedFor() {
         assertThatThrownBy(() -> parse("--edu.source", "kafka"))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("edu.kafka.bootstrap-servers")

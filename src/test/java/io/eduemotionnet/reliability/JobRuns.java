@@ -32,6 +32,8 @@ final class JobRuns {
             "--edu.kafka.topic.interventions", prefix + "-interventions",
             "--edu.kafka.topic.cohort-affect", prefix + "-cohort-affect",
             "--edu.kafka.starting-offsets", "earliest", "--edu.kafka.transaction-timeout", "1 min",
+            // the job without a consent gate, as EmotionJob builds it only with consent not required
+            "--edu.privacy.consent-required", "false",
             // no partition ever counts as idle here: the streams keep every partition busy (LearnerStream)
             "--edu.ingest.idleness", "1 h",
             "--edu.state.max-gap-steps", String.valueOf(LearnerStream.MAX_GAP_STEPS)};
