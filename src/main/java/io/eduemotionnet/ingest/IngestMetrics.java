@@ -10,6 +10,8 @@ public final class IngestMetrics {
 
     public static final String EVENTS = "eduEventsReceived";
     public static final String DEAD_LETTERS = "eduDeadLetters";
+    /** 1 while the events source's reader waits for the consent topic to be taken in, then 0. */
+    public static final String EVENTS_HELD_FOR_CONSENT = "eduEventsHeldForConsent";
 
     public static Counter[] eventsPerModality(MetricGroup group) {
         Counter[] out = new Counter[ModelInfo.MODALITIES.size()];

@@ -22,6 +22,7 @@ final class ReaderWaitingForConsent<T, S extends SourceSplit> implements SourceR
 
     @Override
     public void start() {
+        context.metricGroup().gauge(IngestMetrics.EVENTS_HELD_FOR_CONSENT, () -> released.isDone() ? 0 : 1);
         reader.start();
         context.sendSourceEventToCoordinator(new ConsentFirstSource.Ask());
     }

@@ -73,6 +73,7 @@ final class KafkaJobRun {
         long heapBefore = Heap.usedAfterGc();
         try (Job job = new Job(topics, run)) {
             long running = System.nanoTime();
+            r.put("consent_taken_in_seconds_from_running", job.awaitEventsReleased());
             // the first step (start-up, every learner's first state write) is not measured
             job.awaitPredictionsUntil(base + (FIRST_STEP + 1) * model.stepMillis, Long.MAX_VALUE);
             JobCpu cpu = new JobCpu();
@@ -145,6 +146,8 @@ final class KafkaJobRun {
         r.put("steps", steps);
         long heapBefore = Heap.usedAfterGc();
         try (Job job = new Job(topics, run)) {
+            // a platform runs the job before its learners' clients send: the events start once it reads them
+            r.put("consent_taken_in_seconds_from_running", job.awaitEventsReleased());
             long heapIdle = Heap.usedAfterGc();
             long generate = (long) (microsPerLearnerStep * learners * produced / 1000 * 1.5) + 10_000;
             long start = System.currentTimeMillis() + generate;
@@ -231,6 +234,22 @@ final class KafkaJobRun {
             while (client.getJobStatus().get() != JobStatus.RUNNING) {
                 Thread.sleep(10);
             }
+        }
+
+        /**
+         * Waits until the events source reads (the job has taken in the consent topic, README Legal use);
+         * the seconds it took from now.
+         */
+        double awaitEventsReleased() throws Exception {
+            long t0 = System.nanoTime();
+            long deadline = System.currentTimeMillis() + 300_000;
+            while (metrics.eventsHeldForConsent()) {
+                if (System.currentTimeMillis() > deadline) {
+                    throw new IllegalStateException("the events source still waits for the consent topic after 5 min");
+                }
+                Thread.sleep(50);
+            }
+            return round((System.nanoTime() - t0) / 1e9);
         }
 
         /** Waits until every prediction of a step ending by {@code stepEnd} is emitted; false at the deadline. */

@@ -1,5 +1,6 @@
 package io.eduemotionnet.benchmark;
 
+import io.eduemotionnet.ingest.IngestMetrics;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.JobID;
@@ -16,6 +17,7 @@ final class RunMetrics {
     private static final String PREDICTIONS_WRITER = ".*predictions-kafka-sink.*Writer.*";
     private static final String LEARNER_OPERATOR = "tfl-inference";
     private static final String CONSENT_GATE = "consent-gate";
+    private static final String EVENTS_SOURCE = "Source: kafka-modality-events";
 
     private final InMemoryReporter reporter;
     private final JobID job;
@@ -43,6 +45,21 @@ final class RunMetrics {
             min = Math.min(min, ((Number) ((Gauge<?>) m).getValue()).longValue());
         }
         return min;
+    }
+
+    /** Whether the events source still waits for the consent topic (or is not deployed yet). */
+    boolean eventsHeldForConsent() {
+        List<? extends MetricGroup> readers = reporter.findOperatorMetricGroups(job, EVENTS_SOURCE);
+        if (readers.isEmpty()) {
+            return true;
+        }
+        for (MetricGroup g : readers) {
+            Metric m = reporter.getMetricsByGroup(g).get(IngestMetrics.EVENTS_HELD_FOR_CONSENT);
+            if (m == null || ((Number) ((Gauge<?>) m).getValue()).intValue() != 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Predictions handed to the Kafka sink so far. */
