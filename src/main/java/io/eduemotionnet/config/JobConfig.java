@@ -58,6 +58,7 @@ public final class JobConfig implements Serializable {
     public final String topicCohortAffect;
     public final List<InterventionRuleSpec> interventionRules;
     public final Duration interventionCooldown;
+    public final List<Double> interventionTemperatures;
     public final int cohortMinLearners;
     public final SourceType source;
     public final SinkType sink;
@@ -113,6 +114,13 @@ public final class JobConfig implements Serializable {
         topicCohortAffect = nonBlank(c, JobOptions.TOPIC_COHORT_AFFECT);
         interventionRules = InterventionRuleSpec.parseAll(get(c, JobOptions.INTERVENTION_RULES), JobOptions.INTERVENTION_RULES.key());
         interventionCooldown = nonNegative(c, JobOptions.INTERVENTION_COOLDOWN);
+        interventionTemperatures = List.copyOf(get(c, JobOptions.INTERVENTION_TEMPERATURES));
+        for (double t : interventionTemperatures) {
+            if (!(t >= 0.1 && t <= 10)) { // also NaN
+                throw new ConfigException(JobOptions.INTERVENTION_TEMPERATURES.key(), "temperatures must lie in [0.1, 10], got "
+                        + interventionTemperatures);
+            }
+        }
         // k = 1 would publish a single learner's affect under a cohort's name
         cohortMinLearners = between(c, JobOptions.COHORT_MIN_LEARNERS, 2, 1_000_000);
         boolean kafkaSet = kafkaBootstrap != null && !kafkaBootstrap.isBlank();

@@ -84,6 +84,11 @@ public final class JobOptions {
                     + " once per episode when a learner's predicted label has been <state> for <duration> of steps with"
                     + " input (steps without input are not evidence) and the state's mean probability over them is at"
                     + " least the minimum. Empty: no interventions.");
+    public static final ConfigOption<List<Double>> INTERVENTION_TEMPERATURES = ConfigOptions.key("edu.interventions.temperatures")
+            .doubleType().asList().defaultValues(1.0, 1.0, 1.0)
+            .withDescription("Temperatures by which the rules calibrate a step's probabilities, one per number of modalities"
+                    + " present (1, 2, 3): softmax(log p / T). Fitted for the shipped model by the interventions command"
+                    + " (--fit-temperatures); refit after retraining. All 1: the model's probabilities as they are.");
     public static final ConfigOption<Duration> INTERVENTION_COOLDOWN = ConfigOptions.key("edu.interventions.cooldown")
             .durationType().defaultValue(Duration.ofMinutes(5))
             .withDescription("After a rule fired for a learner, the same rule stays silent for that learner this long (event time).");
@@ -191,7 +196,7 @@ public final class JobOptions {
                 CONSENT_REQUIRED, CONSENT_PURPOSE, KAFKA_BOOTSTRAP, KAFKA_GROUP, KAFKA_STARTING_OFFSETS, KAFKA_SECURITY_PROPERTIES,
                 KAFKA_TRANSACTION_TIMEOUT, CONSENT_CATCH_UP_TIMEOUT, TOPIC_EVENTS, TOPIC_PREDICTIONS, TOPIC_DROPOUT, TOPIC_CONFIDENCE,
                 TOPIC_LATE, TOPIC_DEAD_LETTERS, TOPIC_CONSENT, TOPIC_ERASURE_RECEIPTS, TOPIC_INTERVENTIONS, TOPIC_COHORT_AFFECT,
-                INTERVENTION_RULES, INTERVENTION_COOLDOWN, COHORT_MIN_LEARNERS, SOURCE, SINK, ALIGNED_STEPS_PATH, SYNTHETIC_SPEC,
+                INTERVENTION_RULES, INTERVENTION_TEMPERATURES, INTERVENTION_COOLDOWN, COHORT_MIN_LEARNERS, SOURCE, SINK, ALIGNED_STEPS_PATH, SYNTHETIC_SPEC,
                 SYNTHETIC_LEARNERS, SYNTHETIC_SESSIONS, SYNTHETIC_MISSING_RATE, SYNTHETIC_INVALID_RATE,
                 SYNTHETIC_SEED, SYNTHETIC_COHORT_SIZE, SYNTHETIC_SPEED, SYNTHETIC_NO_CONSENT_RATE, SYNTHETIC_WITHDRAW_RATE,
                 PARALLELISM, LOCAL_CHECKPOINT_INTERVAL);

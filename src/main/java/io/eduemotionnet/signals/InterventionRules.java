@@ -1,5 +1,7 @@
 package io.eduemotionnet.signals;
 
+import io.eduemotionnet.config.JobConfig;
+import io.eduemotionnet.model.ModelInfo;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,17 +15,32 @@ import java.util.List;
  * input predicting another label breaks it, and so do a new session and a missing step (the learner's
  * carried state was deleted: the job scores every step while it holds one). A rule fires once per run,
  * at the first step at which the run holds {@code minSteps} steps and the state's mean probability over
- * them is at least the rule's minimum, unless it fired for this learner less than the cooldown ago.
+ * them is at least the rule's minimum, unless it fired for this learner less than the cooldown ago. The
+ * probabilities are the model's, calibrated by the number of modalities present ({@link PresenceCalibration}).
  */
 public final class InterventionRules implements Serializable {
     private static final long serialVersionUID = 1L;
 
     private final List<InterventionRule> rules;
     private final long cooldownMillis;
+    private final PresenceCalibration calibration;
 
-    public InterventionRules(List<InterventionRule> rules, long cooldownMillis) {
+    public InterventionRules(List<InterventionRule> rules, long cooldownMillis, PresenceCalibration calibration) {
         this.rules = List.copyOf(rules);
         this.cooldownMillis = cooldownMillis;
+        this.calibration = calibration;
+    }
+
+    /** Rules that read the model's probabilities as they are. */
+    public InterventionRules(List<InterventionRule> rules, long cooldownMillis) {
+        this(rules, cooldownMillis, PresenceCalibration.none());
+    }
+
+    /** The job's configured rules, cooldown and calibration, bound to the model. */
+    public static InterventionRules of(JobConfig cfg, ModelInfo model) {
+        return new InterventionRules(InterventionRule.bind(cfg.interventionRules, model.classes, model.stepMillis),
+                cfg.interventionCooldown.toMillis(),
+                PresenceCalibration.bind(cfg.interventionTemperatures, ModelInfo.MODALITIES.size()));
     }
 
     public List<InterventionRule> rules() {
@@ -33,10 +50,11 @@ public final class InterventionRules implements Serializable {
     /**
      * Advances the learner's runs by one scored step and returns the rules that fired at it (mostly none).
      *
+     * @param present how many modalities sent input in the step (0: not evidence)
      * @param label the predicted class index
-     * @param probabilities the class probabilities, by class index
+     * @param probabilities the model's class probabilities, by class index (calibrated here by {@code present})
      */
-    public List<Detection> observe(LearnerSignals s, String sessionId, long stepStart, long stepEnd, boolean hasInput,
+    public List<Detection> observe(LearnerSignals s, String sessionId, long stepStart, long stepEnd, int present,
                                    int label, float[] probabilities) {
         if (!sessionId.equals(s.sessionId) || stepStart != s.lastStepEnd) {
             for (int r = 0; r < rules.size(); r++) {
@@ -45,9 +63,10 @@ public final class InterventionRules implements Serializable {
             s.sessionId = sessionId;
         }
         s.lastStepEnd = stepEnd;
-        if (!hasInput) {
+        if (present == 0) {
             return List.of();
         }
+        float[] calibrated = calibration.apply(probabilities, present);
         List<Detection> out = null;
         for (int r = 0; r < rules.size(); r++) {
             InterventionRule rule = rules.get(r);
@@ -59,7 +78,7 @@ public final class InterventionRules implements Serializable {
                 s.runStart[r] = stepStart;
             }
             s.runSteps[r]++;
-            s.runProbability[r] += probabilities[rule.stateIndex];
+            s.runProbability[r] += calibrated[rule.stateIndex];
             double mean = s.runProbability[r] / s.runSteps[r];
             boolean cooled = s.lastFiredAt[r] == Long.MIN_VALUE || stepEnd - s.lastFiredAt[r] >= cooldownMillis;
             if (!s.fired[r] && s.runSteps[r] >= rule.minSteps && mean >= rule.minMeanProbability && cooled) {

@@ -87,10 +87,9 @@ public class SignalsFunction extends KeyedProcessFunction<String, SignalInput, I
             probabilities[c] = v == null ? 0f : v;
         }
         int label = classes.indexOf(p.getLabel());
-        boolean hasInput = !p.getPresent().isEmpty();
         long stepEnd = p.getStepEnd().toEpochMilli();
-        List<Detection> fired = rules.observe(s, p.getSessionId(), p.getStepStart().toEpochMilli(), stepEnd, hasInput,
-                label, probabilities);
+        List<Detection> fired = rules.observe(s, p.getSessionId(), p.getStepStart().toEpochMilli(), stepEnd,
+                p.getPresent().size(), label, probabilities);
         for (Detection d : fired) {
             InterventionRule rule = rules.rules().get(d.rule);
             out.collect(new Intervention(p.getLearnerId(), p.getSessionId(), rule.name, rule.state,
@@ -98,7 +97,7 @@ public class SignalsFunction extends KeyedProcessFunction<String, SignalInput, I
                     (float) d.meanProbability, p.getModelVersion()));
             interventions[d.rule].inc();
         }
-        if (hasInput && p.getCohortId() != null) {
+        if (!p.getPresent().isEmpty() && p.getCohortId() != null) {
             long ts = ctx.timestamp() != null ? ctx.timestamp() : stepEnd - 1;
             long minute = ts - Math.floorMod(ts, MINUTE); // the cohort stage's window
             boolean first = minute != s.cohortMinute || !p.getCohortId().equals(s.cohortId);

@@ -44,9 +44,7 @@ public final class SignalsStage {
      */
     public static Outputs build(DataStream<Prediction> predictions, DataStream<ErasureOrder> erasures, JobConfig cfg,
                                 ModelInfo model) {
-        InterventionRules rules = new InterventionRules(
-                InterventionRule.bind(cfg.interventionRules, model.classes, model.stepMillis),
-                cfg.interventionCooldown.toMillis());
+        InterventionRules rules = InterventionRules.of(cfg, model);
         DataStream<SignalInput> inputs = predictions.map(SignalInput::of).returns(SignalInput.class)
                 .name("signal-inputs").uid("signal-inputs");
         if (erasures != null) {

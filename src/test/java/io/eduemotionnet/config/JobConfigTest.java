@@ -113,6 +113,15 @@ class JobConfigTest {
     }
 
     @Test
+    void interventionTemperaturesAreChecked() {
+        assertThat(parse("--edu.interventions.temperatures", "0.9;1;1.2").interventionTemperatures).containsExactly(0.9, 1.0, 1.2);
+        assertThatThrownBy(() -> parse("--edu.interventions.temperatures", "0.9;0;1.2"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("edu.interventions.temperatures");
+        assertThatThrownBy(() -> parse("--edu.interventions.temperatures", "0.9;NaN;1.2"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("edu.interventions.temperatures");
+    }
+
+    @Test
     void theConsentCatchUpMustOutlastACheckpoint() {
         Configuration cluster = new Configuration();
         cluster.setString("execution.checkpointing.interval", "5 min");

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.eduemotionnet.config.JobConfig;
+import io.eduemotionnet.model.ModelInfo;
 import java.io.BufferedReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,11 +24,16 @@ import org.apache.flink.configuration.Configuration;
  * with the configured rules and cooldown) run over both. Prints a table and writes docs/interventions.json.
  *
  * <p>Run: {@code mvn -q test-compile exec:exec@interventions} (about 10 min on 2 busy cores: 5.5 of them the posteriors in
- * Python). Options: {@code --learners N} sessions per rate (1000), {@code --posteriors FILE} reuse a file
- * instead of running Python, {@code --out FILE} (docs/interventions.json), and any {@code --edu.interventions.*} key.
+ * Python). Options: {@code --learners N} sessions per rate (1000), {@code --seed S} of the sessions (Python's default,
+ * 7 300 000), {@code --posteriors FILE} reuse a file instead of running Python, {@code --out FILE}
+ * (docs/interventions.json), {@code --fit-temperatures true} fit the rules' calibration
+ * ({@link PresenceCalibration}) on these sessions instead of the configured one, and any
+ * {@code --edu.interventions.*} key.
  */
 public final class InterventionEvaluation {
     static final String[] RATES = {"0.2", "0.6"};
+    /** The configured calibration the rules apply to the model's probabilities (the job's). */
+    static PresenceCalibration modelCalibration = PresenceCalibration.none();
 
     private InterventionEvaluation() {}
 
@@ -53,7 +59,7 @@ public final class InterventionEvaluation {
         Path out = Path.of(opts.getOrDefault("out", "docs/interventions.json"));
         Path file = Path.of(opts.getOrDefault("posteriors", "target/interventions-posteriors.jsonl"));
         if (!opts.containsKey("posteriors")) {
-            runPython(file, learners);
+            runPython(file, learners, opts.get("seed"));
         }
         ObjectMapper json = new ObjectMapper();
         JsonNode header;
@@ -70,6 +76,14 @@ public final class InterventionEvaluation {
         long stepMillis = Math.round(stepSeconds * 1000);
         long cooldown = cfg.interventionCooldown.toMillis();
         List<InterventionRule> rules = InterventionRule.bind(cfg.interventionRules, classes, stepMillis);
+        List<Double> temperatures = cfg.interventionTemperatures;
+        if (Boolean.parseBoolean(opts.getOrDefault("fit-temperatures", "false"))) {
+            temperatures = TemperatureFit.fit(sequences, ModelInfo.MODALITIES.size());
+            System.out.println("temperatures fitted on these sessions (1, 2, 3 modalities present): " + temperatures
+                    + "  ->  --edu.interventions.temperatures " + temperatures.stream().map(String::valueOf)
+                    .collect(java.util.stream.Collectors.joining(";")));
+        }
+        modelCalibration = PresenceCalibration.bind(temperatures, ModelInfo.MODALITIES.size());
 
         ObjectNode report = json.createObjectNode();
         report.put("command", "mvn -q test-compile exec:exec@interventions");
@@ -78,6 +92,10 @@ public final class InterventionEvaluation {
         report.put("benchmark_fingerprint", header.path("benchmark_fingerprint").asText());
         report.put("sessions_per_rate", header.path("learners_per_rate").asInt());
         report.put("cooldown_s", cooldown / 1000.0);
+        report.put("seed", header.path("seed").asLong());
+        ArrayNode temps = report.putArray("temperatures");
+        temperatures.forEach(temps::add);
+        report.put("temperatures_fitted_here", Boolean.parseBoolean(opts.getOrDefault("fit-temperatures", "false")));
         report.put("definitions", "true episode: a run of the felt state lasting at least the rule's duration; "
                 + "precision: share of events whose detection step lies in a true episode of the rule's state; "
                 + "recall: share of true episodes with an event; delay: episode start to the end of the step of its "
@@ -90,8 +108,11 @@ public final class InterventionEvaluation {
                 ObjectNode n = r.putObject(oracle ? "oracle" : "model");
                 n.put("accuracy", round(c[0]));
                 n.put("mean_top_probability", round(c[1]));
-                System.out.printf("%s at %.0f %% missing: accuracy %.3f, mean top probability %.3f%n", oracle ? "oracle" : "model ",
-                        100 * Double.parseDouble(rate), c[0], c[1]);
+                if (!oracle) { // what the rules read
+                    n.put("mean_top_probability_calibrated", round(c[2]));
+                }
+                System.out.printf("%s at %.0f %% missing: accuracy %.3f, mean top probability %.3f (as the rules read it %.3f)%n",
+                        oracle ? "oracle" : "model ", 100 * Double.parseDouble(rate), c[0], c[1], c[2]);
             }
         }
         ObjectNode rulesNode = report.putObject("rules");
@@ -174,7 +195,7 @@ public final class InterventionEvaluation {
         for (double f : new double[] {0.5, 1.0, 1.5}) {
             grid.add(new double[] {Math.max(1, Math.round(rule.minSteps * f)), rule.minMeanProbability});
         }
-        for (double p : new double[] {0.0, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95}) {
+        for (double p : new double[] {0.0, 0.7, 0.8, 0.82, 0.84, 0.85, 0.86, 0.88, 0.9, 0.95}) {
             if (p != rule.minMeanProbability) {
                 grid.add(new double[] {rule.minSteps, p});
             }
@@ -202,7 +223,8 @@ public final class InterventionEvaluation {
      */
     static Score score(List<Sequence> sequences, String rate, InterventionRule rule, int episodeSteps, long cooldown,
                        double stepSeconds, boolean oracle) {
-        InterventionRules engine = new InterventionRules(List.of(rule), cooldown);
+        // the oracle's posteriors are calibrated by construction: the rules read them as they are
+        InterventionRules engine = new InterventionRules(List.of(rule), cooldown, oracle ? PresenceCalibration.none() : modelCalibration);
         EpisodeScore s = new EpisodeScore(rule.stateIndex, episodeSteps, stepSeconds);
         long stepMillis = Math.round(stepSeconds * 1000);
         for (Sequence q : sequences) {
@@ -213,7 +235,7 @@ public final class InterventionEvaluation {
             LearnerSignals state = LearnerSignals.start(1);
             List<Integer> events = new ArrayList<>();
             for (int t = 0; t < q.truth.length; t++) {
-                List<Detection> fired = engine.observe(state, "s", t * stepMillis, (t + 1) * stepMillis, q.present[t] != 0,
+                List<Detection> fired = engine.observe(state, "s", t * stepMillis, (t + 1) * stepMillis, Integer.bitCount(q.present[t]),
                         argmax(post[t]), post[t]);
                 if (!fired.isEmpty()) {
                     events.add(t);
@@ -229,6 +251,7 @@ public final class InterventionEvaluation {
         long n = 0;
         long right = 0;
         double top = 0;
+        double calibratedTop = 0;
         for (Sequence q : sequences) {
             if (q.rate.equals(rate)) {
                 for (int t = 0; t < q.truth.length; t++) {
@@ -237,10 +260,11 @@ public final class InterventionEvaluation {
                     n++;
                     right += best == q.truth[t] ? 1 : 0;
                     top += p[best];
+                    calibratedTop += oracle ? p[best] : modelCalibration.apply(p, Integer.bitCount(q.present[t]))[best];
                 }
             }
         }
-        return new double[] {(double) right / n, top / n};
+        return new double[] {(double) right / n, top / n, calibratedTop / n};
     }
 
     static int argmax(float[] p) {
@@ -280,9 +304,12 @@ public final class InterventionEvaluation {
         return Double.isNaN(v) ? v : Math.round(v * 10_000) / 10_000.0;
     }
 
-    private static void runPython(Path file, int learners) throws Exception {
-        List<String> cmd = List.of("/usr/bin/python3", "-m", "edu_emotionnet", "posteriors", "--learners",
-                String.valueOf(learners), "--rates", String.join(",", RATES), "--out", file.toAbsolutePath().toString());
+    private static void runPython(Path file, int learners, String seed) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("/usr/bin/python3", "-m", "edu_emotionnet", "posteriors", "--learners",
+                String.valueOf(learners), "--rates", String.join(",", RATES), "--out", file.toAbsolutePath().toString()));
+        if (seed != null) {
+            cmd.addAll(List.of("--seed", seed));
+        }
         System.out.println("running (in model/): " + String.join(" ", cmd));
         Process p = new ProcessBuilder(cmd).directory(Path.of("model").toFile()).inheritIO().start();
         if (p.waitFor() != 0) {

@@ -174,8 +174,7 @@ class SignalsKafkaEndToEndTest {
 
     /** The configured rules run over each learner's predictions in step order (as the signals stage sees them). */
     private static Set<String> replay(List<Prediction> predictions, JobConfig cfg, ModelInfo model) {
-        InterventionRules rules = new InterventionRules(InterventionRule.bind(cfg.interventionRules, model.classes, model.stepMillis),
-                cfg.interventionCooldown.toMillis());
+        InterventionRules rules = InterventionRules.of(cfg, model);
         Map<String, List<Prediction>> byLearner = new HashMap<>();
         predictions.forEach(p -> byLearner.computeIfAbsent(p.getLearnerId(), k -> new ArrayList<>()).add(p));
         Set<String> out = new TreeSet<>();
@@ -188,7 +187,7 @@ class SignalsKafkaEndToEndTest {
                     probs[c] = p.getProbabilities().get(model.classes.get(c));
                 }
                 for (Detection d : rules.observe(state, p.getSessionId(), p.getStepStart().toEpochMilli(),
-                        p.getStepEnd().toEpochMilli(), !p.getPresent().isEmpty(), model.classes.indexOf(p.getLabel()), probs)) {
+                        p.getStepEnd().toEpochMilli(), p.getPresent().size(), model.classes.indexOf(p.getLabel()), probs)) {
                     out.add(p.getLearnerId() + " " + rules.rules().get(d.rule).name + " " + d.detectedAt);
                 }
             }
