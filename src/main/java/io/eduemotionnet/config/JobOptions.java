@@ -85,7 +85,7 @@ public final class JobOptions {
                     + " input (steps without input are not evidence) and the state's mean probability over them is at"
                     + " least the minimum. Empty: no interventions.");
     public static final ConfigOption<List<Double>> INTERVENTION_TEMPERATURES = ConfigOptions.key("edu.interventions.temperatures")
-            .doubleType().asList().defaultValues(1.0, 1.0, 1.0)
+            .doubleType().asList().defaultValues(0.9, 0.99, 1.1)
             .withDescription("Temperatures by which the rules calibrate a step's probabilities, one per number of modalities"
                     + " present (1, 2, 3): softmax(log p / T). Fitted for the shipped model by the interventions command"
                     + " (--fit-temperatures); refit after retraining. All 1: the model's probabilities as they are.");
