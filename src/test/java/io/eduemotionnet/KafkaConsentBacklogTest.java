@@ -21,7 +21,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.apache.flink.api.common.JobExecutionResult;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -66,15 +65,7 @@ class KafkaConsentBacklogTest {
 
     @Test
     void eventsWaitingBeforeTheFirstStartAreScoredOnceTheirGrantsAreTakenIn(@TempDir Path savepoints) throws Exception {
-        JobConfig cfg = JobConfig.from(JobConfig.merge(new Configuration(), new String[] {
-                "--edu.kafka.bootstrap-servers", kafka.bootstrapServers(),
-                "--edu.kafka.topic.events", "events", "--edu.kafka.topic.consent", "consent",
-                "--edu.kafka.topic.predictions", "predictions", "--edu.kafka.topic.dropout", "dropout",
-                "--edu.kafka.topic.confidence", "confidence", "--edu.kafka.topic.late", "late",
-                "--edu.kafka.topic.dead-letters", "dead-letters", "--edu.kafka.topic.erasure-receipts", "receipts",
-                "--edu.kafka.topic.interventions", "interventions", "--edu.kafka.topic.cohort-affect", "cohort-affect",
-                "--edu.kafka.starting-offsets", "earliest", "--edu.ingest.idleness", "1 s",
-                "--edu.kafka.transaction-timeout", "1 min"}));
+        JobConfig cfg = KafkaConsentEndToEndTest.config(kafka.bootstrapServers()); // its topic names, on this broker
         assertThat(cfg.waitsForConsent()).as("the default with Kafka").isTrue();
         TestKafka.createTopics(kafka.bootstrapServers(), cfg, 2);
         ModelInfo model = OnnxEmotionModel.inspect(cfg.modelPath);

@@ -90,16 +90,7 @@ class KafkaConsentEndToEndTest {
 
     @Test
     void consentWithdrawalAndErasureThroughKafka(@TempDir Path savepoints) throws Exception {
-        JobConfig cfg = JobConfig.from(JobConfig.merge(new Configuration(), new String[] {
-                "--edu.kafka.bootstrap-servers", kafka.bootstrapServers(),
-                "--edu.kafka.topic.events", "events", "--edu.kafka.topic.consent", "consent",
-                "--edu.kafka.topic.predictions", "predictions", "--edu.kafka.topic.dropout", "dropout",
-                "--edu.kafka.topic.confidence", "confidence", "--edu.kafka.topic.late", "late",
-                "--edu.kafka.topic.dead-letters", "dead-letters", "--edu.kafka.topic.erasure-receipts", "receipts",
-                // the exactly-once sinks look their topics up at start: every output topic exists
-                "--edu.kafka.topic.interventions", "interventions", "--edu.kafka.topic.cohort-affect", "cohort-affect",
-                "--edu.kafka.starting-offsets", "earliest", "--edu.ingest.idleness", "1 s",
-                "--edu.kafka.transaction-timeout", "1 min"}));
+        JobConfig cfg = config(kafka.bootstrapServers());
         assertThat(cfg.consentRequired).as("the default").isTrue();
         ModelInfo model = OnnxEmotionModel.inspect(cfg.modelPath);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -179,6 +170,20 @@ class KafkaConsentEndToEndTest {
                 job.cancel().get();
             }
         }
+    }
+
+    /** The gated job on this test's topics (the consent gate with its defaults), from the earliest offsets. */
+    static JobConfig config(String bootstrap) {
+        return JobConfig.from(JobConfig.merge(new Configuration(), new String[] {
+                "--edu.kafka.bootstrap-servers", bootstrap,
+                "--edu.kafka.topic.events", "events", "--edu.kafka.topic.consent", "consent",
+                "--edu.kafka.topic.predictions", "predictions", "--edu.kafka.topic.dropout", "dropout",
+                "--edu.kafka.topic.confidence", "confidence", "--edu.kafka.topic.late", "late",
+                "--edu.kafka.topic.dead-letters", "dead-letters", "--edu.kafka.topic.erasure-receipts", "receipts",
+                // the exactly-once sinks look their topics up at start: every output topic exists
+                "--edu.kafka.topic.interventions", "interventions", "--edu.kafka.topic.cohort-affect", "cohort-affect",
+                "--edu.kafka.starting-offsets", "earliest", "--edu.ingest.idleness", "1 s",
+                "--edu.kafka.transaction-timeout", "1 min"}));
     }
 
     static long stepOf(Prediction p, long t0, long step) {
