@@ -244,21 +244,23 @@ public final class EmotionPipeline {
             default:
                 offsets = OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
         }
+        Properties client = KafkaOutputs.clientProperties(cfg); // read once: the source and the consent check
         KafkaSource<IngestResult> source = KafkaSource.<IngestResult>builder()
                 .setBootstrapServers(cfg.kafkaBootstrap)
                 .setTopics(cfg.topicEvents)
                 .setGroupId(cfg.kafkaGroupId)
                 .setStartingOffsets(offsets)
                 .setDeserializer(new KafkaEventDeserializer(decoder(cfg, model)))
-                .setProperties(KafkaOutputs.clientProperties(cfg))
+                .setProperties(client)
                 .setProperty("isolation.level", "read_committed")
                 .build();
         if (!cfg.waitsForConsent()) {
             return env.fromSource(source, watermarks(cfg), "kafka-modality-events").uid("kafka-modality-events");
         }
-        Properties client = KafkaOutputs.clientProperties(cfg);
-        client.setProperty("bootstrap.servers", cfg.kafkaBootstrap);
-        ConsentCatchUp catchUp = new ConsentCatchUp(client, cfg.topicConsent, cfg.kafkaGroupId, cfg.consentCatchUpTimeout);
+        Properties admin = new Properties();
+        admin.putAll(client);
+        admin.setProperty("bootstrap.servers", cfg.kafkaBootstrap);
+        ConsentCatchUp catchUp = new ConsentCatchUp(admin, cfg.topicConsent, cfg.kafkaGroupId, cfg.consentCatchUpTimeout);
         return env.fromSource(new ConsentFirstSource<>(source, catchUp), watermarks(cfg), "kafka-modality-events")
                 .uid("kafka-modality-events");
     }

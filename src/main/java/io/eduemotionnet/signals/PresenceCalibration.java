@@ -46,7 +46,11 @@ public final class PresenceCalibration implements Serializable {
         if (present <= 0 || present > temperatures.length || temperatures[present - 1] == 1.0) {
             return probabilities;
         }
-        double t = temperatures[present - 1];
+        return scale(probabilities, temperatures[present - 1]);
+    }
+
+    /** {@code softmax(log p / t)}, probabilities floored at 1e-7 first (a zero would be minus infinity). */
+    public static float[] scale(float[] probabilities, double t) {
         double[] z = new double[probabilities.length];
         double max = Double.NEGATIVE_INFINITY;
         for (int c = 0; c < z.length; c++) {

@@ -93,8 +93,7 @@ final class RunMetrics {
 
     /**
      * Records in at the consent gate (events and consent changes): every event has reached the learner's
-     * stage once this counts them all, whether the gate let it through or (its grant not read yet, on this
-     * first start against a full events topic) discarded it.
+     * stage once this counts them all, whether the gate let it through or discarded it.
      */
     long gateRecordsIn() {
         return recordsIn(CONSENT_GATE);

@@ -6,6 +6,7 @@ import io.eduemotionnet.config.JobConfig;
 import io.eduemotionnet.model.ModelInfo;
 import io.eduemotionnet.model.OnnxEmotionModel;
 import io.eduemotionnet.synthetic.RawRecord;
+import io.eduemotionnet.TestKafka;
 import io.eduemotionnet.synthetic.RawRecords;
 import io.eduemotionnet.synthetic.SyntheticRecordGenerator;
 import io.eduemotionnet.synthetic.SyntheticStream;
@@ -88,7 +89,7 @@ final class LiveJobRun implements AutoCloseable {
                     // topic on which the producer writes each learner's grant (or withdrawal) in line
                     "--edu.privacy.consent-required", "true",
                     "--edu.kafka.topic.consent", "learner-consent"}));
-            io.eduemotionnet.TestKafka.createTopics(kafka.bootstrapServers(), cfg, 2);
+            TestKafka.createTopics(kafka.bootstrapServers(), cfg, 2);
             ModelInfo model = OnnxEmotionModel.inspect(cfg.modelPath);
             SyntheticStream stream = SyntheticStream.fromConfig(cfg, model.stepMillis, System.currentTimeMillis())
                     .withConsent(cfg.syntheticNoConsentRate, cfg.syntheticWithdrawRate);

@@ -32,8 +32,6 @@ import org.apache.flink.configuration.Configuration;
  */
 public final class InterventionEvaluation {
     static final String[] RATES = {"0.2", "0.6"};
-    /** The configured calibration the rules apply to the model's probabilities (the job's). */
-    static PresenceCalibration modelCalibration = PresenceCalibration.none();
 
     private InterventionEvaluation() {}
 
@@ -83,7 +81,8 @@ public final class InterventionEvaluation {
                     + "  ->  --edu.interventions.temperatures " + temperatures.stream().map(String::valueOf)
                     .collect(java.util.stream.Collectors.joining(";")));
         }
-        modelCalibration = PresenceCalibration.bind(temperatures, ModelInfo.MODALITIES.size());
+        // what the rules read of the model's posteriors (the job's calibration); the oracle's are read as they are
+        PresenceCalibration rulesRead = PresenceCalibration.bind(temperatures, ModelInfo.MODALITIES.size());
 
         ObjectNode report = json.createObjectNode();
         report.put("command", "mvn -q test-compile exec:exec@interventions");
@@ -104,7 +103,7 @@ public final class InterventionEvaluation {
         for (String rate : RATES) {
             ObjectNode r = calibration.putObject(rate);
             for (boolean oracle : new boolean[] {false, true}) {
-                double[] c = calibration(sequences, rate, oracle);
+                double[] c = confidence(sequences, rate, oracle, rulesRead);
                 ObjectNode n = r.putObject(oracle ? "oracle" : "model");
                 n.put("accuracy", round(c[0]));
                 n.put("mean_top_probability", round(c[1]));
@@ -126,8 +125,8 @@ public final class InterventionEvaluation {
             ObjectNode perRate = rulesNode.putObject(rule.name);
             ObjectNode met = targets.putObject(rule.name);
             for (String rate : RATES) {
-                Score m = score(sequences, rate, rule, rule.minSteps, cooldown, stepSeconds, false);
-                Score o = score(sequences, rate, rule, rule.minSteps, cooldown, stepSeconds, true);
+                Score m = score(sequences, rate, rule, rule.minSteps, cooldown, stepSeconds, false, rulesRead);
+                Score o = score(sequences, rate, rule, rule.minSteps, cooldown, stepSeconds, true, rulesRead);
                 ObjectNode r = perRate.putObject(rate);
                 r.put("precision", round(m.precision));
                 r.put("recall", round(m.recall));
@@ -149,7 +148,7 @@ public final class InterventionEvaluation {
                         100 * Double.parseDouble(rate), m.precision, m.recall, m.medianDelay, o.precision, o.recall,
                         o.medianDelay, m.episodes, m.events, (p ? "P" : "p") + (rc ? "R" : "r") + (d ? "D" : "d"));
             }
-            tuning.set(rule.name, tuning(json, sequences, rule, cooldown, stepSeconds, stepMillis));
+            tuning.set(rule.name, tuning(json, sequences, rule, cooldown, stepSeconds, stepMillis, rulesRead));
         }
         System.out.println("targets: P precision >= 0.9, R recall >= 0.9 x oracle, D median delay <= oracle + 4 s"
                 + " (lower case: not met)");
@@ -189,7 +188,7 @@ public final class InterventionEvaluation {
 
     /** Precision/recall/delay for 3 durations (at the rule's p) and other values of p (at its duration). */
     private static ArrayNode tuning(ObjectMapper json, List<Sequence> sequences, InterventionRule rule, long cooldown,
-                                    double stepSeconds, long stepMillis) {
+                                    double stepSeconds, long stepMillis, PresenceCalibration calibration) {
         ArrayNode rows = json.createArrayNode();
         List<double[]> grid = new ArrayList<>(); // {steps, p}
         for (double f : new double[] {0.5, 1.0, 1.5}) {
@@ -206,7 +205,7 @@ public final class InterventionEvaluation {
             row.put("duration_s", g[0] * stepMillis / 1000.0);
             row.put("min_mean_probability", g[1]);
             for (String rate : RATES) {
-                Score m = score(sequences, rate, variant, rule.minSteps, cooldown, stepSeconds, false);
+                Score m = score(sequences, rate, variant, rule.minSteps, cooldown, stepSeconds, false, calibration);
                 ObjectNode r = row.putObject(rate);
                 r.put("precision", round(m.precision));
                 r.put("recall", round(m.recall));
@@ -222,9 +221,8 @@ public final class InterventionEvaluation {
      * events against true episodes of at least {@code episodeSteps} steps.
      */
     static Score score(List<Sequence> sequences, String rate, InterventionRule rule, int episodeSteps, long cooldown,
-                       double stepSeconds, boolean oracle) {
-        // the oracle's posteriors are calibrated by construction: the rules read them as they are
-        InterventionRules engine = new InterventionRules(List.of(rule), cooldown, oracle ? PresenceCalibration.none() : modelCalibration);
+                       double stepSeconds, boolean oracle, PresenceCalibration calibration) {
+        InterventionRules engine = new InterventionRules(List.of(rule), cooldown, readAs(oracle, calibration));
         EpisodeScore s = new EpisodeScore(rule.stateIndex, episodeSteps, stepSeconds);
         long stepMillis = Math.round(stepSeconds * 1000);
         for (Sequence q : sequences) {
@@ -246,8 +244,9 @@ public final class InterventionEvaluation {
         return new Score(s.precision(), s.recall(), s.medianDelaySeconds(), s.episodes, s.events);
     }
 
-    /** {accuracy, mean top probability} of one source's per-step posteriors against the felt state. */
-    static double[] calibration(List<Sequence> sequences, String rate, boolean oracle) {
+    /** {accuracy, mean top probability, mean top probability as the rules read it} of one source against the felt state. */
+    static double[] confidence(List<Sequence> sequences, String rate, boolean oracle, PresenceCalibration calibration) {
+        PresenceCalibration readAs = readAs(oracle, calibration);
         long n = 0;
         long right = 0;
         double top = 0;
@@ -260,11 +259,16 @@ public final class InterventionEvaluation {
                     n++;
                     right += best == q.truth[t] ? 1 : 0;
                     top += p[best];
-                    calibratedTop += oracle ? p[best] : modelCalibration.apply(p, Integer.bitCount(q.present[t]))[best];
+                    calibratedTop += readAs.apply(p, Integer.bitCount(q.present[t]))[best];
                 }
             }
         }
         return new double[] {(double) right / n, top / n, calibratedTop / n};
+    }
+
+    /** The oracle's posteriors are calibrated by construction: the rules read them as they are. */
+    private static PresenceCalibration readAs(boolean oracle, PresenceCalibration modelCalibration) {
+        return oracle ? PresenceCalibration.none() : modelCalibration;
     }
 
     static int argmax(float[] p) {

@@ -38,18 +38,8 @@ final class TemperatureFit {
                 if (Integer.bitCount(q.present()[s]) != k || q.truth()[s] < 0) {
                     continue;
                 }
-                float[] p = q.model()[s];
-                double max = Double.NEGATIVE_INFINITY;
-                double[] z = new double[p.length];
-                for (int c = 0; c < p.length; c++) {
-                    z[c] = Math.log(Math.max(p[c], 1e-7)) / t;
-                    max = Math.max(max, z[c]);
-                }
-                double sum = 0;
-                for (double v : z) {
-                    sum += Math.exp(v - max);
-                }
-                loss -= z[q.truth()[s]] - max - Math.log(sum);
+                float p = PresenceCalibration.scale(q.model()[s], t)[q.truth()[s]];
+                loss -= Math.log(Math.max(p, Float.MIN_NORMAL));
                 n++;
             }
         }
