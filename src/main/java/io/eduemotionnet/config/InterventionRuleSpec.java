@@ -10,9 +10,11 @@ import java.util.regex.Pattern;
 import org.apache.flink.util.TimeUtils;
 
 /**
- * One intervention rule as configured: {@code <rule>:<state>:<duration>:<min mean probability>}, e.g.
- * {@code sustained-confusion:confusion:20s:0.7}. Only the syntax is checked here; whether the state is
- * one of the model's classes is checked when the rule is bound to the model (signals stage).
+ * One intervention rule as configured: {@code <rule>:<state>:<duration>:<min mean probability>[:<min latest
+ * probability>]}, e.g. {@code sustained-confusion:confusion:20s:0.82:0.93}. The optional last field asks that
+ * the state still be confident at the step the rule fires (0 when left out: no such check). Only the syntax
+ * is checked here; whether the state is one of the model's classes is checked when the rule is bound to the
+ * model (signals stage).
  */
 public final class InterventionRuleSpec implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -22,12 +24,20 @@ public final class InterventionRuleSpec implements Serializable {
     public final String state;
     public final Duration duration;
     public final double minMeanProbability;
+    /** The state's probability at the firing step must reach this (0: no check). */
+    public final double minLatestProbability;
 
-    public InterventionRuleSpec(String name, String state, Duration duration, double minMeanProbability) {
+    public InterventionRuleSpec(String name, String state, Duration duration, double minMeanProbability,
+                                double minLatestProbability) {
         this.name = name;
         this.state = state;
         this.duration = duration;
         this.minMeanProbability = minMeanProbability;
+        this.minLatestProbability = minLatestProbability;
+    }
+
+    public InterventionRuleSpec(String name, String state, Duration duration, double minMeanProbability) {
+        this(name, state, duration, minMeanProbability, 0);
     }
 
     public static List<InterventionRuleSpec> parseAll(List<String> specs, String key) {
@@ -48,9 +58,9 @@ public final class InterventionRuleSpec implements Serializable {
 
     static InterventionRuleSpec parse(String spec, String key) {
         String[] parts = spec.split(":", -1);
-        if (parts.length != 4) {
-            throw new ConfigException(key, "a rule is <rule>:<state>:<duration>:<min mean probability>, e.g. "
-                    + "sustained-confusion:confusion:20s:0.7; got '" + spec + "'");
+        if (parts.length != 4 && parts.length != 5) {
+            throw new ConfigException(key, "a rule is <rule>:<state>:<duration>:<min mean probability>[:<min latest "
+                    + "probability>], e.g. sustained-confusion:confusion:20s:0.82:0.93; got '" + spec + "'");
         }
         String name = parts[0].trim();
         if (!NAME.matcher(name).matches()) {
@@ -69,20 +79,27 @@ public final class InterventionRuleSpec implements Serializable {
         if (duration.isZero() || duration.isNegative()) {
             throw new ConfigException(key, "rule '" + name + "': duration must be positive, got " + parts[2].trim());
         }
+        double mean = probability(parts[3], "min mean probability", name, key);
+        double latest = parts.length == 5 ? probability(parts[4], "min latest probability", name, key) : 0;
+        return new InterventionRuleSpec(name, state, duration, mean, latest);
+    }
+
+    private static double probability(String text, String what, String rule, String key) {
         double p;
         try {
-            p = Double.parseDouble(parts[3].trim());
+            p = Double.parseDouble(text.trim());
         } catch (NumberFormatException e) {
-            throw new ConfigException(key, "rule '" + name + "': min mean probability '" + parts[3] + "' is not a number");
+            throw new ConfigException(key, "rule '" + rule + "': " + what + " '" + text + "' is not a number");
         }
         if (!(p >= 0 && p <= 1)) {
-            throw new ConfigException(key, "rule '" + name + "': min mean probability must be in [0, 1], got " + parts[3].trim());
+            throw new ConfigException(key, "rule '" + rule + "': " + what + " must be in [0, 1], got " + text.trim());
         }
-        return new InterventionRuleSpec(name, state, duration, p);
+        return p;
     }
 
     @Override
     public String toString() {
-        return name + ":" + state + ":" + TimeUtils.formatWithHighestUnit(duration) + ":" + minMeanProbability;
+        return name + ":" + state + ":" + TimeUtils.formatWithHighestUnit(duration) + ":" + minMeanProbability
+                + (minLatestProbability > 0 ? ":" + minLatestProbability : "");
     }
 }

@@ -17,13 +17,26 @@ public final class InterventionRule implements Serializable {
     /** Steps with input the episode needs: the duration rounded up to whole steps. */
     public final int minSteps;
     public final double minMeanProbability;
+    /** The state's probability at the step the rule fires must reach this (0: no check). */
+    public final double minLatestProbability;
 
-    public InterventionRule(String name, String state, int stateIndex, int minSteps, double minMeanProbability) {
+    public InterventionRule(String name, String state, int stateIndex, int minSteps, double minMeanProbability,
+                            double minLatestProbability) {
         this.name = name;
         this.state = state;
         this.stateIndex = stateIndex;
         this.minSteps = minSteps;
         this.minMeanProbability = minMeanProbability;
+        this.minLatestProbability = minLatestProbability;
+    }
+
+    public InterventionRule(String name, String state, int stateIndex, int minSteps, double minMeanProbability) {
+        this(name, state, stateIndex, minSteps, minMeanProbability, 0);
+    }
+
+    /** The same rule with other thresholds (tuning). */
+    public InterventionRule with(int minSteps, double minMeanProbability, double minLatestProbability) {
+        return new InterventionRule(name, state, stateIndex, minSteps, minMeanProbability, minLatestProbability);
     }
 
     /** Binds configured rules to the model's classes and step length; an unknown state stops the job at start-up. */
@@ -36,7 +49,7 @@ public final class InterventionRule implements Serializable {
                         + "' is not one of the model's classes " + classes);
             }
             int steps = (int) Math.max(1, (s.duration.toMillis() + stepMillis - 1) / stepMillis);
-            out.add(new InterventionRule(s.name, s.state, index, steps, s.minMeanProbability));
+            out.add(new InterventionRule(s.name, s.state, index, steps, s.minMeanProbability, s.minLatestProbability));
         }
         return List.copyOf(out);
     }

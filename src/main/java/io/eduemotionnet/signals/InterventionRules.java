@@ -14,8 +14,11 @@ import java.util.List;
  * rule's state. Steps without input are not evidence: they neither extend nor break a run. A step with
  * input predicting another label breaks it, and so do a new session and a missing step (the learner's
  * carried state was deleted: the job scores every step while it holds one). A rule fires once per run,
- * at the first step at which the run holds {@code minSteps} steps and the state's mean probability over
- * them is at least the rule's minimum, unless it fired for this learner less than the cooldown ago. The
+ * at the first step at which the run holds {@code minSteps} steps, the state's mean probability over
+ * them is at least the rule's minimum and its probability at this step at least the rule's latest minimum
+ * (a run whose evidence is fading does not fire: most false alarms on the benchmark are runs of the
+ * wrong state that the model holds with flat, not rising, confidence), unless it fired for this learner
+ * less than the cooldown ago. The
  * probabilities are the model's, calibrated by the number of modalities present ({@link PresenceCalibration}).
  */
 public final class InterventionRules implements Serializable {
@@ -81,7 +84,8 @@ public final class InterventionRules implements Serializable {
             s.runProbability[r] += calibrated[rule.stateIndex];
             double mean = s.runProbability[r] / s.runSteps[r];
             boolean cooled = s.lastFiredAt[r] == Long.MIN_VALUE || stepEnd - s.lastFiredAt[r] >= cooldownMillis;
-            if (!s.fired[r] && s.runSteps[r] >= rule.minSteps && mean >= rule.minMeanProbability && cooled) {
+            boolean stillConfident = calibrated[rule.stateIndex] >= rule.minLatestProbability;
+            if (!s.fired[r] && s.runSteps[r] >= rule.minSteps && mean >= rule.minMeanProbability && stillConfident && cooled) {
                 s.fired[r] = true;
                 s.lastFiredAt[r] = stepEnd;
                 if (out == null) {

@@ -62,14 +62,16 @@ class JobConfigTest {
     @Test
     void interventionRulesAndCohortKAreReadAndChecked() {
         JobConfig defaults = parse();
-        assertThat(defaults.interventionRules).extracting(r -> r.name + "=" + r.state + "/" + r.duration.getSeconds() + "s/" + r.minMeanProbability)
-                .containsExactly("sustained-confusion=confusion/20s/0.85", "sustained-frustration=frustration/10s/0.85",
-                        "sustained-boredom=boredom/60s/0.0");
+        assertThat(defaults.interventionRules).extracting(r -> r.name + "=" + r.state + "/" + r.duration.getSeconds() + "s/"
+                        + r.minMeanProbability + "/" + r.minLatestProbability)
+                .containsExactly("sustained-confusion=confusion/20s/0.77/0.94", "sustained-frustration=frustration/10s/0.86/0.93",
+                        "sustained-boredom=boredom/60s/0.0/0.0");
         assertThat(parse("--edu.interventions.rules", "").interventionRules).isEmpty();
-        assertThat(parse("--edu.interventions.rules", "a:boredom:2min:0.5;b:confusion:30 s:0").interventionRules)
-                .extracting(r -> r.duration.getSeconds()).containsExactly(120L, 30L);
+        assertThat(parse("--edu.interventions.rules", "a:boredom:2min:0.5;b:confusion:30 s:0:0.9").interventionRules)
+                .extracting(r -> r.duration.getSeconds() + "/" + r.minLatestProbability).containsExactly("120/0.0", "30/0.9");
         for (String bad : new String[] {"confusion:20s:0.7", "x:confusion:soon:0.7", "x:confusion:0s:0.7", "x:confusion:20s:1.5",
-                "x:confusion:20s:high", "x::20s:0.5", "Bad Name:confusion:20s:0.5", "x:confusion:20s:0.5;x:boredom:60s:0"}) {
+                "x:confusion:20s:high", "x::20s:0.5", "Bad Name:confusion:20s:0.5", "x:confusion:20s:0.5;x:boredom:60s:0",
+                "x:confusion:20s:0.5:1.2", "x:confusion:20s:0.5:sure", "x:confusion:20s:0.5:0.9:0.1"}) {
             assertThatThrownBy(() -> parse("--edu.interventions.rules", bad)).as(bad)
                     .isInstanceOf(ConfigException.class).hasMessageContaining("edu.interventions.rules");
         }

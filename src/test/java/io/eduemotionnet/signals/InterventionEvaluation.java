@@ -23,11 +23,13 @@ import org.apache.flink.configuration.Configuration;
  * {@code python3 -m edu_emotionnet posteriors}), and the job's own rule classes ({@link InterventionRules},
  * with the configured rules and cooldown) run over both. Prints a table and writes docs/interventions.json.
  *
- * <p>Run: {@code mvn -q test-compile exec:exec@interventions} (about 10 min on 2 busy cores: 5.5 of them the posteriors in
- * Python). Options: {@code --learners N} sessions per rate (1000), {@code --seed S} of the sessions (Python's default,
- * 7 300 000), {@code --posteriors FILE} reuse a file instead of running Python, {@code --out FILE}
+ * <p>Run: {@code mvn -q test-compile exec:exec@interventions} (about 10 min on 2 cores, nearly all of it the
+ * posteriors in Python). Options: {@code --learners N} sessions per rate (3000: at 1000 a precision near 0.9
+ * carries a standard error of about 0.013, the size of the margins measured), {@code --seed S} of the sessions
+ * (Python's default, 7 300 000), {@code --posteriors FILE} reuse a file instead of running Python, {@code --out FILE}
  * (docs/interventions.json), {@code --fit-temperatures true} fit the rules' calibration
- * ({@link PresenceCalibration}) on these sessions instead of the configured one, and any
+ * ({@link PresenceCalibration}) on these sessions instead of the configured one, {@code --select-thresholds true}
+ * pick each rule's p and latest minimum on these sessions ({@link #selectThresholds}), and any
  * {@code --edu.interventions.*} key.
  */
 public final class InterventionEvaluation {
@@ -53,7 +55,7 @@ public final class InterventionEvaluation {
             }
         }
         JobConfig cfg = JobConfig.from(JobConfig.merge(new Configuration(), jobArgs.toArray(new String[0])));
-        int learners = Integer.parseInt(opts.getOrDefault("learners", "1000"));
+        int learners = Integer.parseInt(opts.getOrDefault("learners", "3000"));
         Path out = Path.of(opts.getOrDefault("out", "docs/interventions.json"));
         Path file = Path.of(opts.getOrDefault("posteriors", "target/interventions-posteriors.jsonl"));
         if (!opts.containsKey("posteriors")) {
@@ -83,6 +85,21 @@ public final class InterventionEvaluation {
         }
         // what the rules read of the model's posteriors (the job's calibration); the oracle's are read as they are
         PresenceCalibration rulesRead = PresenceCalibration.bind(temperatures, ModelInfo.MODALITIES.size());
+        boolean select = Boolean.parseBoolean(opts.getOrDefault("select-thresholds", "false"));
+        if (select) {
+            List<InterventionRule> selected = new ArrayList<>();
+            List<String> specs = new ArrayList<>();
+            for (InterventionRule rule : rules) {
+                // a rule without a probability threshold (duration alone) stays so
+                InterventionRule r = rule.minMeanProbability > 0
+                        ? selectThresholds(sequences, rule, cooldown, stepSeconds, rulesRead) : rule;
+                selected.add(r);
+                specs.add(r.name + ":" + r.state + ":" + r.minSteps * stepMillis / 1000 + "s:" + r.minMeanProbability
+                        + (r.minLatestProbability > 0 ? ":" + r.minLatestProbability : ""));
+            }
+            rules = selected;
+            System.out.println("thresholds selected on these sessions  ->  --edu.interventions.rules " + String.join(";", specs));
+        }
 
         ObjectNode report = json.createObjectNode();
         report.put("command", "mvn -q test-compile exec:exec@interventions");
@@ -95,6 +112,10 @@ public final class InterventionEvaluation {
         ArrayNode temps = report.putArray("temperatures");
         temperatures.forEach(temps::add);
         report.put("temperatures_fitted_here", Boolean.parseBoolean(opts.getOrDefault("fit-temperatures", "false")));
+        report.put("thresholds_selected_here", select);
+        ArrayNode configured = report.putArray("rules_configured");
+        rules.forEach(r -> configured.add(r.name + ": " + r.state + " for " + r.minSteps * stepMillis / 1000 + " s, mean p >= "
+                + r.minMeanProbability + (r.minLatestProbability > 0 ? ", latest p >= " + r.minLatestProbability : "")));
         report.put("definitions", "true episode: a run of the felt state lasting at least the rule's duration; "
                 + "precision: share of events whose detection step lies in a true episode of the rule's state; "
                 + "recall: share of true episodes with an event; delay: episode start to the end of the step of its "
@@ -171,8 +192,8 @@ public final class InterventionEvaluation {
                     r.path("oracle_median_delay_s").asDouble(), r.path("episodes").asLong(), r.path("events").asLong());
         }));
         System.out.println();
-        System.out.println("| rule | duration | min mean p | 20 %: precision / recall / delay | 60 %: precision / recall / delay |");
-        System.out.println("| --- | --- | --- | --- | --- |");
+        System.out.println("| rule | duration | min mean p | min latest p | 20 %: precision / recall / delay | 60 %: precision / recall / delay |");
+        System.out.println("| --- | --- | --- | --- | --- | --- |");
         report.path("tuning").fields().forEachRemaining(rule -> rule.getValue().forEach(row -> {
             StringBuilder sb = new StringBuilder();
             for (String rate : RATES) {
@@ -180,30 +201,38 @@ public final class InterventionEvaluation {
                 sb.append(String.format(" %.3f / %.3f / %.0f s |", r.path("precision").asDouble(), r.path("recall").asDouble(),
                         r.path("median_delay_s").asDouble()));
             }
-            System.out.printf("| %s | %.0f s | %.2f |%s%n", rule.getKey(), row.path("duration_s").asDouble(),
-                    row.path("min_mean_probability").asDouble(), sb);
+            System.out.printf("| %s | %.0f s | %.2f | %.2f |%s%n", rule.getKey(), row.path("duration_s").asDouble(),
+                    row.path("min_mean_probability").asDouble(), row.path("min_latest_probability").asDouble(), sb);
         }));
         System.out.println();
     }
 
-    /** Precision/recall/delay for 3 durations (at the rule's p) and other values of p (at its duration). */
+    /**
+     * Precision/recall/delay for 3 durations (at the rule's thresholds), other values of p (at its duration and
+     * latest minimum) and of the latest minimum (at its duration and p).
+     */
     private static ArrayNode tuning(ObjectMapper json, List<Sequence> sequences, InterventionRule rule, long cooldown,
                                     double stepSeconds, long stepMillis, PresenceCalibration calibration) {
         ArrayNode rows = json.createArrayNode();
-        List<double[]> grid = new ArrayList<>(); // {steps, p}
+        List<InterventionRule> grid = new ArrayList<>();
         for (double f : new double[] {0.5, 1.0, 1.5}) {
-            grid.add(new double[] {Math.max(1, Math.round(rule.minSteps * f)), rule.minMeanProbability});
+            grid.add(rule.with((int) Math.max(1, Math.round(rule.minSteps * f)), rule.minMeanProbability, rule.minLatestProbability));
         }
         for (double p : new double[] {0.0, 0.7, 0.8, 0.82, 0.84, 0.85, 0.86, 0.88, 0.9, 0.95}) {
             if (p != rule.minMeanProbability) {
-                grid.add(new double[] {rule.minSteps, p});
+                grid.add(rule.with(rule.minSteps, p, rule.minLatestProbability));
             }
         }
-        for (double[] g : grid) {
-            InterventionRule variant = new InterventionRule(rule.name, rule.state, rule.stateIndex, (int) g[0], g[1]);
+        for (double q : new double[] {0.0, 0.85, 0.9, 0.93, 0.95}) {
+            if (q != rule.minLatestProbability) {
+                grid.add(rule.with(rule.minSteps, rule.minMeanProbability, q));
+            }
+        }
+        for (InterventionRule variant : grid) {
             ObjectNode row = rows.addObject();
-            row.put("duration_s", g[0] * stepMillis / 1000.0);
-            row.put("min_mean_probability", g[1]);
+            row.put("duration_s", variant.minSteps * stepMillis / 1000.0);
+            row.put("min_mean_probability", variant.minMeanProbability);
+            row.put("min_latest_probability", variant.minLatestProbability);
             for (String rate : RATES) {
                 Score m = score(sequences, rate, variant, rule.minSteps, cooldown, stepSeconds, false, calibration);
                 ObjectNode r = row.putObject(rate);
@@ -214,6 +243,42 @@ public final class InterventionEvaluation {
             }
         }
         return rows;
+    }
+
+    /**
+     * Picks a rule's two thresholds on these sessions: over p in 0.76..0.88 and the latest minimum in {0,
+     * 0.86..0.95}, the pair whose worst margin over the targets at both rates is largest, each margin in
+     * standard errors (precision - 0.9 over sqrt(0.09 / events); recall - 0.9 x oracle recall over the
+     * recall's binomial error), the delay target a constraint. The oracle runs the same thresholds.
+     */
+    static InterventionRule selectThresholds(List<Sequence> sequences, InterventionRule rule, long cooldown, double stepSeconds,
+                                             PresenceCalibration calibration) {
+        InterventionRule best = rule;
+        double bestMargin = Double.NEGATIVE_INFINITY;
+        for (int pi = 76; pi <= 88; pi++) {
+            for (double q : new double[] {0.0, 0.86, 0.88, 0.9, 0.91, 0.92, 0.93, 0.94, 0.95}) {
+                InterventionRule candidate = rule.with(rule.minSteps, pi / 100.0, q);
+                double margin = Double.POSITIVE_INFINITY;
+                for (String rate : RATES) {
+                    Score m = score(sequences, rate, candidate, rule.minSteps, cooldown, stepSeconds, false, calibration);
+                    Score o = score(sequences, rate, candidate, rule.minSteps, cooldown, stepSeconds, true, calibration);
+                    if (m.events == 0 || !(m.medianDelay <= o.medianDelay + 4)) {
+                        margin = Double.NEGATIVE_INFINITY;
+                        break;
+                    }
+                    double precision = (m.precision - 0.9) / Math.sqrt(0.09 / m.events);
+                    double recall = (m.recall - 0.9 * o.recall) / Math.sqrt(m.recall * (1 - m.recall) / m.episodes);
+                    margin = Math.min(margin, Math.min(precision, recall));
+                }
+                if (margin > bestMargin) {
+                    bestMargin = margin;
+                    best = candidate;
+                }
+            }
+        }
+        System.out.printf("%s: min mean probability %.2f, min latest probability %.2f (worst margin %.2f standard errors)%n",
+                rule.name, best.minMeanProbability, best.minLatestProbability, bestMargin);
+        return best;
     }
 
     /**

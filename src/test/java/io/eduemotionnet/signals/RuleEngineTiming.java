@@ -35,7 +35,7 @@ import org.apache.flink.util.Collector;
  * function the job uses ({@link SignalsFunction}): the same stream of predictions (parallelism 1,
  * RocksDB, event time) through (a) nothing (the baseline: source, timestamps, keyBy, sink), (b) the
  * keyed function with the three default rules, (c) one CEP pattern per default rule (begin.times(n)
- * .consecutive() over steps with input, the mean probability checked on the match). CEP alone does not
+ * .consecutive() over steps with input, the mean and latest probabilities checked on the match). CEP alone does not
  * give once-per-episode and the cooldown (a keyed function after it would), so (c) is a lower bound.
  * Prints the process CPU time per prediction above the baseline (best of 2 runs each).
  *
@@ -121,7 +121,7 @@ public final class RuleEngineTiming {
                 .times(rule.minSteps).consecutive();
     }
 
-    /** A CEP match of a rule: an intervention when the mean probability reaches the rule's minimum. */
+    /** A CEP match of a rule: an intervention when the mean and the latest probabilities reach the rule's minimums. */
     static final class Matches extends PatternProcessFunction<Prediction, Intervention> {
         private final InterventionRule rule;
 
@@ -136,8 +136,8 @@ public final class RuleEngineTiming {
             for (Prediction p : run) {
                 sum += p.getProbabilities().get(rule.state);
             }
-            if (sum / run.size() >= rule.minMeanProbability) {
-                Prediction last = run.get(run.size() - 1);
+            Prediction last = run.get(run.size() - 1);
+            if (sum / run.size() >= rule.minMeanProbability && last.getProbabilities().get(rule.state) >= rule.minLatestProbability) {
                 out.collect(new Intervention(last.getLearnerId(), last.getSessionId(), rule.name, rule.state,
                         run.get(0).getStepStart(), last.getStepEnd(), run.size(), (float) (sum / run.size()), last.getModelVersion()));
             }

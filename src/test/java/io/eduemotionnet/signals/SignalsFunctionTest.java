@@ -37,6 +37,8 @@ class SignalsFunctionTest {
     static final long T0 = 1_700_000_000_000L;
     static final JobConfig CFG = JobConfig.from(new Configuration());
     static final List<InterventionRule> RULES = InterventionRule.bind(CFG.interventionRules, CLASSES, STEP);
+    /** A probability above every default rule's minimums (mean and latest). */
+    static final float CONFIDENT = 0.96f;
 
     private KeyedOneInputStreamOperatorTestHarness<String, SignalInput, Intervention> harness;
 
@@ -74,7 +76,7 @@ class SignalsFunctionTest {
     /** Sends steps [from, to) of one learner, all predicting {@code label}. */
     void run(String learner, int from, int to, String label) throws Exception {
         for (int t = from; t < to; t++) {
-            send(harness, prediction(learner, "s1", t, label, 0.9f, true, null));
+            send(harness, prediction(learner, "s1", t, label, CONFIDENT, true, null));
         }
     }
 
@@ -98,7 +100,7 @@ class SignalsFunctionTest {
         assertThat(i.getEpisodeStart().toEpochMilli()).isEqualTo(T0);
         assertThat(i.getDetectedAt().toEpochMilli()).isEqualTo(T0 + rule.minSteps * STEP);
         assertThat(i.getSteps()).isEqualTo(rule.minSteps);
-        assertThat(i.getMeanProbability()).isEqualTo(0.9f);
+        assertThat(i.getMeanProbability()).isEqualTo(CONFIDENT);
         assertThat(i.getModelVersion()).isEqualTo("test");
         // another state breaks the episode; a new one fires again (no cooldown here)
         run("learner-a", 3 * rule.minSteps, 3 * rule.minSteps + 1, "curiosity");
@@ -123,6 +125,23 @@ class SignalsFunctionTest {
         }
         assertThat(harness.extractOutputValues()).hasSize(1);
         assertThat(harness.extractOutputValues().get(0).getMeanProbability()).isGreaterThanOrEqualTo((float) rule.minMeanProbability);
+    }
+
+    @Test
+    void theStateMustStillBeConfidentAtTheFiringStep() throws Exception {
+        InterventionRule rule = rule("sustained-confusion");
+        assertThat(rule.minLatestProbability).isGreaterThan(0.9);
+        harness = harness(List.of(rule), 0, 1, 0);
+        harness.open();
+        for (int t = 0; t < rule.minSteps - 1; t++) {
+            send(harness, prediction("learner-a", "s1", t, "confusion", 0.99f, true, null));
+        }
+        // the run is long enough and its mean high, but the latest step's confidence has fallen: not yet
+        send(harness, prediction("learner-a", "s1", rule.minSteps - 1, "confusion", 0.9f, true, null));
+        assertThat(harness.extractOutputValues()).isEmpty();
+        send(harness, prediction("learner-a", "s1", rule.minSteps, "confusion", 0.99f, true, null));
+        assertThat(harness.extractOutputValues()).singleElement()
+                .satisfies(i -> assertThat(i.getSteps()).isEqualTo(rule.minSteps + 1));
     }
 
     @ParameterizedTest
@@ -154,13 +173,13 @@ class SignalsFunctionTest {
         harness.open();
         int t = 0;
         for (int k = 0; k < rule.minSteps - 1; k++) {
-            send(harness, prediction("learner-a", "s1", t++, rule.state, 0.9f, true, null));
+            send(harness, prediction("learner-a", "s1", t++, rule.state, CONFIDENT, true, null));
             // carried-state steps (the TFL's prior) predicting the state are not evidence for it
-            send(harness, prediction("learner-a", "s1", t++, rule.state, 0.9f, false, null));
-            send(harness, prediction("learner-a", "s1", t++, "curiosity", 0.9f, false, null));
+            send(harness, prediction("learner-a", "s1", t++, rule.state, CONFIDENT, false, null));
+            send(harness, prediction("learner-a", "s1", t++, "curiosity", CONFIDENT, false, null));
         }
         assertThat(harness.extractOutputValues()).isEmpty();
-        send(harness, prediction("learner-a", "s1", t, rule.state, 0.9f, true, null));
+        send(harness, prediction("learner-a", "s1", t, rule.state, CONFIDENT, true, null));
         assertThat(harness.extractOutputValues()).hasSize(1);
         assertThat(harness.extractOutputValues().get(0).getSteps()).isEqualTo(rule.minSteps);
         assertThat(harness.extractOutputValues().get(0).getEpisodeStart().toEpochMilli()).isEqualTo(T0);
@@ -173,7 +192,7 @@ class SignalsFunctionTest {
         harness.open();
         int n = rule.minSteps;
         run("learner-a", 0, n - 1, "frustration");
-        send(harness, prediction("learner-a", "s2", n - 1, "frustration", 0.9f, true, null)); // new session
+        send(harness, prediction("learner-a", "s2", n - 1, "frustration", CONFIDENT, true, null)); // new session
         run("learner-a", n + 5, n + 5 + n - 1, "frustration"); // a hole: the learner's state had been deleted
         assertThat(harness.extractOutputValues()).isEmpty();
     }
@@ -204,7 +223,7 @@ class SignalsFunctionTest {
         harness.open();
         for (int i = 0; i < 20; i++) {
             for (int t = 0; t < rule.minSteps - 1; t++) {
-                send(harness, prediction("learner-" + i, "s1", t, rule.state, 0.9f, true, null));
+                send(harness, prediction("learner-" + i, "s1", t, rule.state, CONFIDENT, true, null));
             }
         }
         OperatorSubtaskState snapshot = harness.snapshot(1, 1);
@@ -218,7 +237,7 @@ class SignalsFunctionTest {
                     String learner = "learner-" + i;
                     if (owns(subtask, learner)) {
                         mine++;
-                        send(h, prediction(learner, "s1", rule.minSteps - 1, rule.state, 0.9f, true, null));
+                        send(h, prediction(learner, "s1", rule.minSteps - 1, rule.state, CONFIDENT, true, null));
                     }
                 }
                 assertThat(mine).isBetween(1, 19);
@@ -264,7 +283,7 @@ class SignalsFunctionTest {
         harness = harness(List.of(rule), 0, 1, 0);
         harness.open();
         run("learner-a", 0, 2, "frustration");
-        Prediction inFlight = prediction("learner-a", "s1", 2, "frustration", 0.9f, true, null);
+        Prediction inFlight = prediction("learner-a", "s1", 2, "frustration", CONFIDENT, true, null);
         inFlight.setEmitTime(Instant.ofEpochMilli(System.currentTimeMillis() - 5));
         harness.processElement(new StreamRecord<>(SignalInput.erase(new ErasureOrder("learner-a", "req-1", T0, "REQUEST")), Long.MIN_VALUE));
         assertThat(signalKeys()).isZero();
@@ -272,7 +291,7 @@ class SignalsFunctionTest {
         send(harness, inFlight);
         assertThat(signalKeys()).as("no state for the erased learner again").isZero();
         // a prediction scored after the erasure (a new grant) is taken as usual
-        Prediction later = prediction("learner-a", "s2", 0, "frustration", 0.9f, true, null);
+        Prediction later = prediction("learner-a", "s2", 0, "frustration", CONFIDENT, true, null);
         later.setEmitTime(Instant.ofEpochMilli(System.currentTimeMillis() + 1_000));
         send(harness, later);
         assertThat(signalKeys()).isEqualTo(1);
@@ -284,9 +303,9 @@ class SignalsFunctionTest {
         harness.open();
         // steps 0..59 span two minutes of event time past T0's minute boundary
         for (int t = 0; t < 60; t++) {
-            send(harness, prediction("learner-a", "s1", t, "curiosity", 0.9f, t % 4 != 3, "cohort-1"));
+            send(harness, prediction("learner-a", "s1", t, "curiosity", CONFIDENT, t % 4 != 3, "cohort-1"));
         }
-        send(harness, prediction("learner-a", "s1", 60, "curiosity", 0.9f, true, null)); // no cohort: not counted
+        send(harness, prediction("learner-a", "s1", 60, "curiosity", CONFIDENT, true, null)); // no cohort: not counted
         List<CohortContribution> out = new ArrayList<>();
         harness.getSideOutput(SignalTags.COHORT_CONTRIBUTIONS).forEach(r -> out.add(r.getValue()));
         assertThat(out).hasSize(45).allSatisfy(c -> assertThat(c.cohortId).isEqualTo("cohort-1"));
