@@ -11,7 +11,7 @@ import org.apache.flink.util.TimeUtils;
 
 /**
  * One intervention rule as configured: {@code <rule>:<state>:<duration>:<min mean probability>[:<min latest
- * probability>]}, e.g. {@code sustained-confusion:confusion:20s:0.82:0.93}. The optional last field asks that
+ * probability>]}, e.g. {@code sustained-confusion:confusion:20s:0.77:0.94}. The optional last field asks that
  * the state still be confident at the step the rule fires (0 when left out: no such check). Only the syntax
  * is checked here; whether the state is one of the model's classes is checked when the rule is bound to the
  * model (signals stage).
@@ -60,7 +60,7 @@ public final class InterventionRuleSpec implements Serializable {
         String[] parts = spec.split(":", -1);
         if (parts.length != 4 && parts.length != 5) {
             throw new ConfigException(key, "a rule is <rule>:<state>:<duration>:<min mean probability>[:<min latest "
-                    + "probability>], e.g. sustained-confusion:confusion:20s:0.82:0.93; got '" + spec + "'");
+                    + "probability>], e.g. sustained-confusion:confusion:20s:0.77:0.94; got '" + spec + "'");
         }
         String name = parts[0].trim();
         if (!NAME.matcher(name).matches()) {

@@ -21,7 +21,7 @@ import org.apache.flink.configuration.Configuration;
  *
  * <p>Run: {@code mvn -q test-compile exec:exec@benchmark -Drun.args="--out target/benchmark.json"};
  * options {@code --learners 10000,100000}, {@code --replay-steps 12,3}, {@code --live-warm-up-steps 3},
- * {@code --live-steps 8,4}, {@code --synthetic-steps 30} (0 leaves a part out), {@code --baseline
+ * {@code --live-steps 8,4}, {@code --synthetic-steps 30} (0 leaves a live run or the synthetic part out), {@code --baseline
  * docs/benchmark-baseline.json} (the default: an earlier run of this command, before the learner
  * operator, to compare CPU per prediction with), {@code --flink.KEY VALUE} (a Flink setting for the measured
  * job, recorded in the JSON as {@code flink_overrides}).
@@ -55,7 +55,9 @@ public final class InferenceBenchmark {
                 Map<String, Object> row = new LinkedHashMap<>();
                 Map<String, Object> replay = runs.replay("replay-" + learners[i], learners[i], replaySteps[i]);
                 System.out.println("replay " + learners[i] + ": " + replay);
-                Map<String, Object> live = RealTime.run(runs, replay, learners[i], warmUp, liveSteps[i], model.stepMillis, i == 0);
+                Map<String, Object> live = liveSteps[i] > 0
+                        ? RealTime.run(runs, replay, learners[i], warmUp, liveSteps[i], model.stepMillis, i == 0)
+                        : new LinkedHashMap<>(Map.of("left_out", "--live-steps 0"));
                 System.out.println("live " + learners[i] + ": " + live);
                 row.put("predictions_per_s", replay.get("predictions_per_s"));
                 row.put("events_per_s", replay.get("events_per_s"));
