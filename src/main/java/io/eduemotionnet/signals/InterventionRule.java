@@ -4,6 +4,7 @@ import io.eduemotionnet.config.ConfigException;
 import io.eduemotionnet.config.InterventionRuleSpec;
 import io.eduemotionnet.config.JobOptions;
 import java.io.Serializable;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -32,6 +33,12 @@ public final class InterventionRule implements Serializable {
 
     public InterventionRule(String name, String state, int stateIndex, int minSteps, double minMeanProbability) {
         this(name, state, stateIndex, minSteps, minMeanProbability, 0);
+    }
+
+    /** The rule as it is configured ({@code edu.interventions.rules} syntax), its duration from its steps. */
+    public InterventionRuleSpec spec(long stepMillis) {
+        return new InterventionRuleSpec(name, state, Duration.ofMillis(minSteps * stepMillis), minMeanProbability,
+                minLatestProbability);
     }
 
     /** The same rule with other thresholds (tuning). */

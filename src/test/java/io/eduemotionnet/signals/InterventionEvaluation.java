@@ -77,7 +77,8 @@ public final class InterventionEvaluation {
         long cooldown = cfg.interventionCooldown.toMillis();
         List<InterventionRule> rules = InterventionRule.bind(cfg.interventionRules, classes, stepMillis);
         List<Double> temperatures = cfg.interventionTemperatures;
-        if (Boolean.parseBoolean(opts.getOrDefault("fit-temperatures", "false"))) {
+        boolean fitTemperatures = Boolean.parseBoolean(opts.getOrDefault("fit-temperatures", "false"));
+        if (fitTemperatures) {
             temperatures = TemperatureFit.fit(sequences, ModelInfo.MODALITIES.size());
             System.out.println("temperatures fitted on these sessions (1, 2, 3 modalities present): " + temperatures
                     + "  ->  --edu.interventions.temperatures " + temperatures.stream().map(String::valueOf)
@@ -94,11 +95,10 @@ public final class InterventionEvaluation {
                 InterventionRule r = rule.minMeanProbability > 0
                         ? selectThresholds(sequences, rule, cooldown, stepSeconds, rulesRead) : rule;
                 selected.add(r);
-                specs.add(r.name + ":" + r.state + ":" + r.minSteps * stepMillis / 1000 + "s:" + r.minMeanProbability
-                        + (r.minLatestProbability > 0 ? ":" + r.minLatestProbability : ""));
+                specs.add(r.spec(stepMillis).toString());
             }
             rules = selected;
-            System.out.println("thresholds selected on these sessions  ->  --edu.interventions.rules " + String.join(";", specs));
+            System.out.println("thresholds selected on these sessions  ->  config.yaml: edu.interventions.rules: " + String.join(";", specs));
         }
 
         ObjectNode report = json.createObjectNode();
@@ -111,7 +111,7 @@ public final class InterventionEvaluation {
         report.put("seed", header.path("seed").asLong());
         ArrayNode temps = report.putArray("temperatures");
         temperatures.forEach(temps::add);
-        report.put("temperatures_fitted_here", Boolean.parseBoolean(opts.getOrDefault("fit-temperatures", "false")));
+        report.put("temperatures_fitted_here", fitTemperatures);
         report.put("thresholds_selected_here", select);
         ArrayNode configured = report.putArray("rules_configured");
         rules.forEach(r -> configured.add(r.name + ": " + r.state + " for " + r.minSteps * stepMillis / 1000 + " s, mean p >= "
