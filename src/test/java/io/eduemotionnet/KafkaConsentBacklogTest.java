@@ -30,9 +30,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,19 +46,8 @@ class KafkaConsentBacklogTest {
     static final MiniClusterExtension CLUSTER = TestClusters.extension();
     static final int STEPS = 40;
     static final int OTHER_GRANTS = 20_000;
-    static KafkaClusterTestKit kafka;
-
-    @BeforeAll
-    static void startKafka() throws Exception {
-        kafka = TestKafka.start();
-    }
-
-    @AfterAll
-    static void stopKafka() throws Exception {
-        if (kafka != null) {
-            kafka.close();
-        }
-    }
+    @RegisterExtension
+    static final KafkaBroker kafka = new KafkaBroker();
 
     @Test
     void eventsWaitingBeforeTheFirstStartAreScoredOnceTheirGrantsAreTakenIn(@TempDir Path savepoints) throws Exception {

@@ -43,8 +43,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -62,11 +60,11 @@ class KafkaConsentEndToEndTest {
     static final MiniClusterExtension CLUSTER = TestClusters.extension();
     static final String[] TOPICS = {"events", "consent", "predictions", "dropout", "confidence", "late", "dead-letters", "receipts",
         "interventions", "cohort-affect"};
-    static KafkaClusterTestKit kafka;
+    @RegisterExtension
+    static final KafkaBroker kafka = new KafkaBroker();
 
     @BeforeAll
-    static void startKafka() throws Exception {
-        kafka = TestKafka.start();
+    static void createTopicsOnce() throws Exception {
         createTopics();
     }
 
@@ -78,13 +76,6 @@ class KafkaConsentEndToEndTest {
                 topics.add(t.equals("consent") ? topic.configs(Map.of("cleanup.policy", "compact")) : topic);
             }
             admin.createTopics(topics).all().get();
-        }
-    }
-
-    @AfterAll
-    static void stopKafka() throws Exception {
-        if (kafka != null) {
-            kafka.close();
         }
     }
 

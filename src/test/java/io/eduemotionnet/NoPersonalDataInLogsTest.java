@@ -60,21 +60,19 @@ class NoPersonalDataInLogsTest {
         Capture capture = Capture.attach(Level.valueOf(level), values);
         try {
             new EmbeddedRunTest().theEmbeddedDefaultRunsAndSummarises();
-            KafkaEndToEndTest.kafka = TestKafka.start(); // a fresh broker: the test creates its topics
+            KafkaEndToEndTest.kafka.start(); // a fresh broker: the test creates its topics
             try {
                 new KafkaEndToEndTest().eventsInPredictionsOutBadRecordsDeadLettered();
             } finally {
-                KafkaEndToEndTest.kafka.close();
-                KafkaEndToEndTest.kafka = null;
+                KafkaEndToEndTest.kafka.stop();
             }
-            KafkaConsentEndToEndTest.kafka = TestKafka.start();
+            KafkaConsentEndToEndTest.kafka.start();
             try {
                 KafkaConsentEndToEndTest.createTopics();
                 new KafkaConsentEndToEndTest().consentWithdrawalAndErasureThroughKafka(
                         java.nio.file.Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "savepoints"));
             } finally {
-                KafkaConsentEndToEndTest.kafka.close();
-                KafkaConsentEndToEndTest.kafka = null;
+                KafkaConsentEndToEndTest.kafka.stop();
             }
         } finally {
             capture.detach();

@@ -2,6 +2,7 @@ package io.eduemotionnet.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.eduemotionnet.KafkaBroker;
 import io.eduemotionnet.TestKafka;
 import java.time.Duration;
 import java.util.List;
@@ -14,32 +15,29 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * When the consent topic counts as taken in, asked of a real Kafka broker: the group's committed offsets
  * against the end offsets at the first question, transaction markers and aborted records not counted.
  */
 class ConsentCatchUpTest {
-    static KafkaClusterTestKit kafka;
+    @RegisterExtension
+    static final KafkaBroker kafka = new KafkaBroker();
     static Admin admin;
 
     @BeforeAll
-    static void startKafka() throws Exception {
-        kafka = TestKafka.start();
+    static void openAdmin() throws Exception {
         admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()));
     }
 
     @AfterAll
-    static void stopKafka() throws Exception {
+    static void closeAdmin() throws Exception {
         if (admin != null) {
             admin.close();
-        }
-        if (kafka != null) {
-            kafka.close();
         }
     }
 

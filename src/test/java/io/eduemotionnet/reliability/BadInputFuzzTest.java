@@ -2,7 +2,7 @@ package io.eduemotionnet.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.eduemotionnet.TestKafka;
+import io.eduemotionnet.KafkaBroker;
 import io.eduemotionnet.avro.DeadLetter;
 import io.eduemotionnet.avro.LateEvent;
 import io.eduemotionnet.avro.ModalityEvent;
@@ -26,8 +26,6 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -49,22 +47,15 @@ class BadInputFuzzTest {
 
     static final int FUZZ_RECORDS = 12_000;
     static final int LATE_FUZZ = 1_000;
-    static KafkaClusterTestKit kafka;
+    @RegisterExtension
+    static final KafkaBroker kafka = new KafkaBroker();
     static ModelInfo model;
     static Path savepoints;
 
     @BeforeAll
     static void start() throws Exception {
-        kafka = TestKafka.start();
         model = OnnxEmotionModel.inspect(JobConfig.from(new Configuration()).modelPath);
         savepoints = Files.createTempDirectory("savepoints");
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (kafka != null) {
-            kafka.close();
-        }
     }
 
     @Test

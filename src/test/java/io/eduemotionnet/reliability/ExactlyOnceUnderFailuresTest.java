@@ -2,7 +2,7 @@ package io.eduemotionnet.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.eduemotionnet.TestKafka;
+import io.eduemotionnet.KafkaBroker;
 import io.eduemotionnet.avro.DeadLetter;
 import io.eduemotionnet.avro.Modality;
 import io.eduemotionnet.avro.ModalityEvent;
@@ -26,8 +26,6 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -47,22 +45,15 @@ class ExactlyOnceUnderFailuresTest {
     private static final int PARTITIONS = 4;
     private static final int SINKS = 5;
     private static final int MORE_CHECKPOINTS = 25;
-    static KafkaClusterTestKit kafka;
+    @RegisterExtension
+    static final KafkaBroker kafka = new KafkaBroker();
     static ModelInfo model;
     static Path savepoints;
 
     @BeforeAll
     static void start() throws Exception {
-        kafka = TestKafka.start();
         model = OnnxEmotionModel.inspect(JobConfig.from(new Configuration()).modelPath);
         savepoints = Files.createTempDirectory("savepoints");
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (kafka != null) {
-            kafka.close();
-        }
     }
 
     @Test

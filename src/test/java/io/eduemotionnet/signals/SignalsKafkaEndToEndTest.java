@@ -2,6 +2,7 @@ package io.eduemotionnet.signals;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.eduemotionnet.KafkaBroker;
 import io.eduemotionnet.EmotionPipeline;
 import io.eduemotionnet.TestClusters;
 import io.eduemotionnet.TestKafka;
@@ -38,9 +39,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -53,19 +51,8 @@ class SignalsKafkaEndToEndTest {
     @RegisterExtension
     static final MiniClusterExtension CLUSTER = TestClusters.extension();
 
-    static KafkaClusterTestKit kafka;
-
-    @BeforeAll
-    static void startKafka() throws Exception {
-        kafka = TestKafka.start();
-    }
-
-    @AfterAll
-    static void stopKafka() throws Exception {
-        if (kafka != null) {
-            kafka.close();
-        }
-    }
+    @RegisterExtension
+    static final KafkaBroker kafka = new KafkaBroker();
 
     @Test
     void interventionsAndCohortAffectThroughTheBroker() throws Exception {

@@ -2,7 +2,7 @@ package io.eduemotionnet.sink;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.eduemotionnet.TestKafka;
+import io.eduemotionnet.KafkaBroker;
 import io.eduemotionnet.avro.Modality;
 import io.eduemotionnet.avro.ModalityWeights;
 import io.eduemotionnet.avro.Prediction;
@@ -20,10 +20,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * An output record of a valid event with an old event time (a replay, a device clock at 1970) is kept
@@ -33,19 +31,8 @@ import org.junit.jupiter.api.Test;
  * records stamped over a day in the past.
  */
 class OutputTimestampTest {
-    static KafkaClusterTestKit kafka;
-
-    @BeforeAll
-    static void start() throws Exception {
-        kafka = TestKafka.start();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (kafka != null) {
-            kafka.close();
-        }
-    }
+    @RegisterExtension
+    static final KafkaBroker kafka = new KafkaBroker();
 
     static Prediction predictionOfStepAt(long stepStart) {
         return Prediction.newBuilder()
