@@ -20,7 +20,7 @@ import org.apache.flink.configuration.Configuration;
  * synthetic source and ONNX Runtime alone. Prints and writes one JSON document (see README: Benchmark).
  *
  * <p>Run: {@code mvn -q test-compile exec:exec@benchmark -Drun.args="--out target/benchmark.json"};
- * options {@code --learners 10000,100000}, {@code --replay-steps 12,3}, {@code --live-warm-up-steps 3},
+ * options {@code --learners 10000,100000}, {@code --replay-steps 12,3}, {@code --live-warm-up-steps 15},
  * {@code --live-steps 8,4}, {@code --synthetic-steps 30} (0 leaves a live run or the synthetic part out), {@code --baseline
  * docs/benchmark-baseline.json} (the default: an earlier run of this command, before the learner
  * operator, to compare CPU per prediction with), {@code --flink.KEY VALUE} (a Flink setting for the measured
@@ -35,7 +35,7 @@ public final class InferenceBenchmark {
         int[] learners = ints(opts.getOrDefault("learners", "10000,100000"));
         int[] replaySteps = ints(opts.getOrDefault("replay-steps", "12,3"));
         int[] liveSteps = ints(opts.getOrDefault("live-steps", "8,4"));
-        int warmUp = Integer.parseInt(opts.getOrDefault("live-warm-up-steps", "3"));
+        int warmUp = Integer.parseInt(opts.getOrDefault("live-warm-up-steps", "15"));
         int syntheticSteps = Integer.parseInt(opts.getOrDefault("synthetic-steps", "30"));
         File out = new File(opts.getOrDefault("out", "target/benchmark.json"));
 

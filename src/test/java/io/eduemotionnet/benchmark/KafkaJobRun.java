@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
@@ -161,23 +162,26 @@ final class KafkaJobRun {
                 r.put("heap_bytes_per_learner", Math.round((double) (heapLive - heapIdle) / learners));
                 r.put("heap", Map.of("before_the_job_bytes", heapBefore, "idle_job_bytes", heapIdle, "with_learners_bytes", heapLive));
                 List<Long> latencies = new ArrayList<>();
-                List<Long> firstStep = new ArrayList<>();
-                List<Long> lastStep = new ArrayList<>();
+                TreeMap<Long, List<Long>> byStep = new TreeMap<>();
                 for (Prediction p : job.committedAfterNextCheckpoint(topics)) {
                     long begin = p.getStepStart().toEpochMilli();
                     long end = p.getStepEnd().toEpochMilli();
                     if (begin >= from && end <= limit) {
                         long latency = p.getEmitTime().toEpochMilli() - end;
                         latencies.add(latency);
-                        (begin == from ? firstStep : end == limit ? lastStep : new ArrayList<Long>()).add(latency);
+                        byStep.computeIfAbsent(begin, b -> new ArrayList<>()).add(latency);
                     }
                 }
                 r.put("predictions", latencies.size());
                 r.put("latency_ms_p50", percentile(latencies, 0.50));
                 r.put("latency_ms_p99", percentile(latencies, 0.99));
                 r.put("latency_ms_max", percentile(latencies, 1.0));
-                long firstP50 = percentile(firstStep, 0.5);
-                long lastP50 = percentile(lastStep, 0.5);
+                // per measured step, oldest first: a lag still shrinking after the warm-up shows here
+                List<List<Long>> steps50And99 = new ArrayList<>();
+                byStep.values().forEach(l -> steps50And99.add(List.of(percentile(l, 0.5), percentile(l, 0.99))));
+                r.put("latency_ms_p50_p99_by_measured_step", steps50And99);
+                long firstP50 = byStep.isEmpty() ? -1 : percentile(byStep.firstEntry().getValue(), 0.5);
+                long lastP50 = byStep.isEmpty() ? -1 : percentile(byStep.lastEntry().getValue(), 0.5);
                 r.put("latency_ms_p50_first_and_last_measured_step", List.of(firstP50, lastP50));
                 // kept up: every measured step scored, and the lag did not grow by a step over the run
                 r.put("kept_up", keptUp && lastP50 >= 0 && lastP50 - firstP50 < model.stepMillis);
