@@ -21,7 +21,8 @@ import org.apache.flink.configuration.Configuration;
  *
  * <p>Run: {@code mvn -q test-compile exec:exec@benchmark -Drun.args="--out target/benchmark.json"};
  * options {@code --learners 10000,100000}, {@code --replay-steps 12,3}, {@code --live-warm-up-steps 15},
- * {@code --live-steps 8,4}, {@code --synthetic-steps 30} (0 leaves a live run or the synthetic part out), {@code --baseline
+ * {@code --live-steps 8,4}, {@code --synthetic-steps 30} (0 leaves a live run or the synthetic part out), {@code --floor 0}
+ * (leaves out the {@link FrameworkFloor} run after each replay), {@code --baseline
  * docs/benchmark-baseline.json} (the default: an earlier run of this command, before the learner
  * operator, to compare CPU per prediction with), {@code --flink.KEY VALUE} (a Flink setting for the measured
  * job, recorded in the JSON as {@code flink_overrides}).
@@ -37,6 +38,7 @@ public final class InferenceBenchmark {
         int[] liveSteps = ints(opts.getOrDefault("live-steps", "8,4"));
         int warmUp = Integer.parseInt(opts.getOrDefault("live-warm-up-steps", "15"));
         int syntheticSteps = Integer.parseInt(opts.getOrDefault("synthetic-steps", "30"));
+        boolean floor = !"0".equals(opts.getOrDefault("floor", "1"));
         File out = new File(opts.getOrDefault("out", "target/benchmark.json"));
 
         Map<String, Object> report = new LinkedHashMap<>();
@@ -71,6 +73,16 @@ public final class InferenceBenchmark {
                 row.put("cpu_by_operator", replay.get("cpu_by_operator"));
                 row.put("replay", replay);
                 row.put("real_time", live);
+                if (floor) {
+                    Map<String, Object> f = runs.floor("floor-" + learners[i], learners[i], replaySteps[i]);
+                    System.out.println("framework floor " + learners[i] + ": " + f);
+                    // JIT compilation left out of both: the floor's lowest figure, against the job's (replay) same
+                    double floorCpu = ((Number) f.get("cpu_microseconds_per_prediction_less_jit")).doubleValue();
+                    f.put("less_jit_with_onnx_row_over_onnx", round((floorCpu + onnxRow) / onnxRow));
+                    f.put("less_jit_share_of_the_job", Math.round(1000 * floorCpu
+                            / ((Number) replay.get("cpu_microseconds_per_prediction_less_jit")).doubleValue()) / 1000.0);
+                    row.put("framework_floor", f);
+                }
                 kafka.put("learners_" + learners[i], row);
             }
         }

@@ -75,6 +75,11 @@ final class JobCpu {
             return processNanos;
         }
 
+        /** The same less the JIT compilers' threads: the steady state's cost, once the code is compiled. */
+        long jobNanosLessJit() {
+            return processNanos - nanos.getOrDefault(NativeThreads.JIT, 0L);
+        }
+
         /** Share and µs per prediction of each task (subtasks summed) and thread group, largest first. */
         Map<String, Object> byTask(long predictions) {
             long floor = processNanos / 200; // groups under 0.5 % are summed into one

@@ -63,41 +63,14 @@ final class KafkaJobRun {
         r.put("mode", "replay: produced into Kafka beforehand, read as fast as possible");
         r.put("learners", learners);
         r.put("steps", steps);
-        Map<?, ?> produced;
-        long base;
-        try (ChildJvm producer = producer(run, topics, learners, steps + 1, "replay", System.currentTimeMillis())) {
-            base = Long.parseLong(producer.expect("base "));
-            produced = new ObjectMapper().readValue(producer.expect("result "), Map.class);
-        }
-        r.put("producer", Map.of("seconds", produced.get("seconds"), "events", sum((List<?>) produced.get("events_by_step"), 0, steps + 1),
-                "bytes_per_event", produced.get("bytes_per_event"), "learner_steps_per_s", Math.round((steps + 1.0) * learners / ((Number) produced.get("seconds")).doubleValue())));
+        Map<?, ?> produced = produce(run, topics, learners, steps, r);
+        long base = ((Number) produced.get("base")).longValue();
         long limit = base + (FIRST_STEP + steps) * model.stepMillis;
         long heapBefore = Heap.usedAfterGc();
-        try (Job job = new Job(topics, run)) {
+        try (Job job = new Job(topics, run, false)) {
             long running = System.nanoTime();
             r.put("consent_taken_in_seconds_from_running", job.awaitEventsReleased());
-            // the first step (start-up, every learner's first state write) is not measured
-            job.awaitPredictionsUntil(base + (FIRST_STEP + 1) * model.stepMillis, Long.MAX_VALUE);
-            JobCpu cpu = new JobCpu();
-            long t0 = System.nanoTime();
-            long before = job.metrics.predictionsEmitted();
-            r.put("first_step_seconds_from_running", round((t0 - running) / 1e9));
-            job.awaitPredictionsUntil(limit, Long.MAX_VALUE);
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            JobCpu.Window window = cpu.end();
-            long emitted = job.metrics.predictionsEmitted();
-            long measured = emitted - before;
-            long events = sum((List<?>) produced.get("events_by_step"), 1, steps);
-            r.put("measured_steps", steps - 1);
-            r.put("seconds", round(seconds));
-            r.put("predictions", measured);
-            r.put("events", events);
-            r.put("predictions_per_s", Math.round(measured / seconds));
-            r.put("events_per_s", Math.round(events / seconds));
-            r.put("cpu_microseconds_per_prediction", round(window.jobNanos() / 1000.0 / measured));
-            r.put("cpu_cores_busy", round(window.jobNanos() / 1e9 / seconds));
-            r.put("onnx_in_job_microseconds_per_row", job.metrics.onnxMicrosecondsPerRow());
-            r.put("cpu_by_operator", window.byTask(measured));
+            long emitted = measureReplay(job, produced, base, steps, running, r);
             // every learner is live once the last step's events are in: its state, and that open step
             long total = sum((List<?>) produced.get("events_by_step"), 0, steps + 1);
             long deadline = System.currentTimeMillis() + 300_000;
@@ -132,6 +105,74 @@ final class KafkaJobRun {
     }
 
     /**
+     * The {@link FrameworkFloor} on the same stream as {@link #replay}: what Flink, Kafka and RocksDB cost per
+     * prediction with nothing of the job's own, measured the same way.
+     */
+    Map<String, Object> floor(String run, int learners, int steps) throws Exception {
+        KafkaTopics topics = new KafkaTopics(bootstrap, run, PARTITIONS);
+        topics.create();
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("what", "a measurement, not the job (FrameworkFloor): the same events through the job's decoder, one keyBy, "
+                + "heap pooling, one carried state of the model's size read and written in RocksDB per step and one Avro "
+                + "prediction to the exactly-once KafkaSink; no ONNX, consent gate, spill, other outputs, signals or metrics");
+        r.put("learners", learners);
+        r.put("steps", steps);
+        Map<?, ?> produced = produce(run, topics, learners, steps, r);
+        try (Job job = new Job(topics, run, true)) {
+            measureReplay(job, produced, ((Number) produced.get("base")).longValue(), steps, System.nanoTime(), r);
+            r.remove("onnx_in_job_microseconds_per_row"); // it runs no model
+        } finally {
+            topics.delete();
+        }
+        return r;
+    }
+
+    /** Steps [FIRST_STEP, FIRST_STEP + steps + 1) produced into the events topic; the producer's report, with its "base". */
+    private Map<?, ?> produce(String run, KafkaTopics topics, int learners, int steps, Map<String, Object> r) throws Exception {
+        Map<String, Object> produced;
+        try (ChildJvm producer = producer(run, topics, learners, steps + 1, "replay", System.currentTimeMillis())) {
+            long base = Long.parseLong(producer.expect("base "));
+            @SuppressWarnings("unchecked")
+            Map<String, Object> result = new ObjectMapper().readValue(producer.expect("result "), Map.class);
+            produced = result;
+            produced.put("base", base);
+        }
+        r.put("producer", Map.of("seconds", produced.get("seconds"), "events", sum((List<?>) produced.get("events_by_step"), 0, steps + 1),
+                "bytes_per_event", produced.get("bytes_per_event"), "learner_steps_per_s", Math.round((steps + 1.0) * learners / ((Number) produced.get("seconds")).doubleValue())));
+        return produced;
+    }
+
+    /**
+     * Times the replay of every step after the first (start-up and every learner's first state write are not
+     * measured) and the job's CPU over it; the predictions emitted by its end.
+     */
+    private long measureReplay(Job job, Map<?, ?> produced, long base, int steps, long running, Map<String, Object> r) throws Exception {
+        job.awaitPredictionsUntil(base + (FIRST_STEP + 1) * model.stepMillis, Long.MAX_VALUE);
+        JobCpu cpu = new JobCpu();
+        long t0 = System.nanoTime();
+        long before = job.metrics.predictionsEmitted();
+        r.put("first_step_seconds_from_running", round((t0 - running) / 1e9));
+        job.awaitPredictionsUntil(base + (FIRST_STEP + steps) * model.stepMillis, Long.MAX_VALUE);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        JobCpu.Window window = cpu.end();
+        long emitted = job.metrics.predictionsEmitted();
+        long measured = emitted - before;
+        long events = sum((List<?>) produced.get("events_by_step"), 1, steps);
+        r.put("measured_steps", steps - 1);
+        r.put("seconds", round(seconds));
+        r.put("predictions", measured);
+        r.put("events", events);
+        r.put("predictions_per_s", Math.round(measured / seconds));
+        r.put("events_per_s", Math.round(events / seconds));
+        r.put("cpu_microseconds_per_prediction", round(window.jobNanos() / 1000.0 / measured));
+        r.put("cpu_microseconds_per_prediction_less_jit", round(window.jobNanosLessJit() / 1000.0 / measured));
+        r.put("cpu_cores_busy", round(window.jobNanos() / 1e9 / seconds));
+        r.put("onnx_in_job_microseconds_per_row", job.metrics.onnxMicrosecondsPerRow());
+        r.put("cpu_by_operator", window.byTask(measured));
+        return emitted;
+    }
+
+    /**
      * At real-time pace: {@code warmUp} steps not measured, then {@code steps} measured (step end to
      * prediction emitted), and the heap held per live learner. {@code microsPerLearnerStep}: what the
      * producer needs to generate one learner-step, to start the stream once it has generated them all.
@@ -147,7 +188,7 @@ final class KafkaJobRun {
         r.put("warm_up_steps", warmUp);
         r.put("steps", steps);
         long heapBefore = Heap.usedAfterGc();
-        try (Job job = new Job(topics, run)) {
+        try (Job job = new Job(topics, run, false)) {
             // a platform runs the job before its learners' clients send: the events start once it reads them
             r.put("consent_taken_in_seconds_from_running", job.awaitEventsReleased());
             long heapIdle = Heap.usedAfterGc();
@@ -205,10 +246,11 @@ final class KafkaJobRun {
         final JobClient client;
         final RunMetrics metrics;
 
-        Job(KafkaTopics topics, String run) throws Exception {
+        /** {@code floor}: the {@link FrameworkFloor} instead of the job (no consent gate). */
+        Job(KafkaTopics topics, String run, boolean floor) throws Exception {
             List<String> args = new ArrayList<>(List.of("--edu.kafka.bootstrap-servers", bootstrap,
                     "--edu.kafka.group-id", run, "--edu.kafka.starting-offsets", "earliest",
-                    "--edu.kafka.transaction-timeout", "5 min", "--edu.privacy.consent-required", "true"));
+                    "--edu.kafka.transaction-timeout", "5 min", "--edu.privacy.consent-required", String.valueOf(!floor)));
             for (String kind : KafkaTopics.KINDS) {
                 args.add("--edu.kafka.topic." + kind);
                 args.add(topics.name(kind));
@@ -227,9 +269,12 @@ final class KafkaJobRun {
             InMemoryReporter reporter = InMemoryReporter.create();
             reporter.addToConfiguration(conf);
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-            // the job as a cluster runs it (config.yaml's default): events through the consent gate
-            EmotionPipeline.writeToKafka(EmotionPipeline.build(EmotionPipeline.kafkaSource(env, cfg, model),
-                    EmotionPipeline.consentSource(env, cfg), cfg, model), cfg);
+            if (floor) {
+                FrameworkFloor.build(env, cfg, model);
+            } else { // the job as a cluster runs it (config.yaml's default): events through the consent gate
+                EmotionPipeline.writeToKafka(EmotionPipeline.build(EmotionPipeline.kafkaSource(env, cfg, model),
+                        EmotionPipeline.consentSource(env, cfg), cfg, model), cfg);
+            }
             graph = env.getStreamGraph();
             graph.setJobName(run);
             client = env.executeAsync(graph);

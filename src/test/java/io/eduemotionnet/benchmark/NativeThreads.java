@@ -43,12 +43,14 @@ final class NativeThreads {
     }
 
     /** The kind of a native thread by its name (Linux keeps 15 characters), or null for others. */
+    static final String JIT = "JVM JIT compilers";
+
     static String kind(String name) {
         if (name.startsWith("GC Thread") || name.startsWith("G1 ")) {
             return "JVM garbage collection (G1 threads)";
         }
         if (name.startsWith("C1 Compiler") || name.startsWith("C2 Compiler")) {
-            return "JVM JIT compilers";
+            return JIT;
         }
         if (name.startsWith("rocksdb:")) {
             return "RocksDB background flush and compaction";
