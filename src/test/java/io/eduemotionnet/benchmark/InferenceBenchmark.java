@@ -22,8 +22,7 @@ import org.apache.flink.configuration.Configuration;
  * <p>Run: {@code mvn -q test-compile exec:exec@benchmark -Drun.args="--out target/benchmark.json"};
  * options {@code --learners 10000,100000}, {@code --replay-steps 12,3}, {@code --live-warm-up-steps 15},
  * {@code --live-steps 8,4}, {@code --synthetic-steps 30} (0 leaves a live run or the synthetic part out), {@code --floor 0}
- * (leaves out the {@link FrameworkFloor} run after each replay), {@code --jit-warm-up-learners 10000} (a replay
- * before the measured ones, so that they find the job's code compiled; 0 leaves it out), {@code --baseline
+ * (leaves out the {@link FrameworkFloor} run after each replay), {@code --baseline
  * docs/benchmark-baseline.json} (the default: an earlier run of this command, before the learner
  * operator, to compare CPU per prediction with), {@code --flink.KEY VALUE} (a Flink setting for the measured
  * job, recorded in the JSON as {@code flink_overrides}).
@@ -40,7 +39,6 @@ public final class InferenceBenchmark {
         int warmUp = Integer.parseInt(opts.getOrDefault("live-warm-up-steps", "15"));
         int syntheticSteps = Integer.parseInt(opts.getOrDefault("synthetic-steps", "30"));
         boolean floor = !"0".equals(opts.getOrDefault("floor", "1"));
-        int jitWarmUp = Integer.parseInt(opts.getOrDefault("jit-warm-up-learners", "10000"));
         File out = new File(opts.getOrDefault("out", "target/benchmark.json"));
 
         Map<String, Object> report = new LinkedHashMap<>();
@@ -55,10 +53,6 @@ public final class InferenceBenchmark {
         Map<String, Object> kafka = new LinkedHashMap<>();
         try (ChildJvm broker = ChildJvm.start("broker", "2g", BenchmarkBroker.class, List.of())) {
             KafkaJobRun runs = new KafkaJobRun(broker.expect("bootstrap "), model, flinkOverrides(opts));
-            if (jitWarmUp > 0) { // a job runs for days: its JIT compilation is a start-up cost, not one per prediction
-                runs.replay("jit-warm-up", jitWarmUp, 4);
-                report.put("jit_warm_up", "a replay of " + jitWarmUp + " learners, 4 steps, before the measured runs (not reported)");
-            }
             for (int i = 0; i < learners.length; i++) {
                 Map<String, Object> row = new LinkedHashMap<>();
                 Map<String, Object> replay = runs.replay("replay-" + learners[i], learners[i], replaySteps[i]);
