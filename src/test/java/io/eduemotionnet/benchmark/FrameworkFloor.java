@@ -10,6 +10,7 @@ import io.eduemotionnet.ingest.IngestResult;
 import io.eduemotionnet.learner.LearnerState;
 import io.eduemotionnet.model.ModelInfo;
 import io.eduemotionnet.sink.KafkaOutputs;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -43,10 +44,11 @@ import org.apache.flink.util.Collector;
 final class FrameworkFloor extends KeyedProcessFunction<String, IngestResult, Prediction> {
     private static final long serialVersionUID = 1L;
     static final String NAME = "floor-learner";
+    private static final Modality[] MODALITIES = Modality.values();
 
     private final ModelInfo model;
     private final long lateness;
-    private final java.time.Duration ttl;
+    private final Duration ttl;
 
     private transient ValueState<LearnerState> learners;
     /** Per learner its open steps (usually one), as the job pools them on the heap. */
@@ -146,7 +148,7 @@ final class FrameworkFloor extends KeyedProcessFunction<String, IngestResult, Pr
             if (p.counts[m] == 0) {
                 continue;
             }
-            present.add(Modality.values()[m]);
+            present.add(MODALITIES[m]);
             float inv = 1f / p.counts[m];
             float[] sum = p.sums[m];
             int n = Math.min(sum.length, part);
