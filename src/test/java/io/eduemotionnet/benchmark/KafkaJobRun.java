@@ -1,5 +1,6 @@
 package io.eduemotionnet.benchmark;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.eduemotionnet.EmotionPipeline;
 import io.eduemotionnet.TestClusters;
@@ -70,7 +71,8 @@ final class KafkaJobRun {
         try (Job job = new Job(topics, run, false)) {
             long running = System.nanoTime();
             r.put("consent_taken_in_seconds_from_running", job.awaitEventsReleased());
-            long emitted = measureReplay(job, produced, base, steps, running, r);
+            long emitted = measureReplay(job, produced, steps, running, r);
+            r.put("onnx_in_job_microseconds_per_row", job.metrics.onnxMicrosecondsPerRow());
             // every learner is live once the last step's events are in: its state, and that open step
             long total = sum((List<?>) produced.get("events_by_step"), 0, steps + 1);
             long deadline = System.currentTimeMillis() + 300_000;
@@ -119,8 +121,7 @@ final class KafkaJobRun {
         r.put("steps", steps);
         Map<?, ?> produced = produce(run, topics, learners, steps, r);
         try (Job job = new Job(topics, run, true)) {
-            measureReplay(job, produced, ((Number) produced.get("base")).longValue(), steps, System.nanoTime(), r);
-            r.remove("onnx_in_job_microseconds_per_row"); // it runs no model
+            measureReplay(job, produced, steps, System.nanoTime(), r);
         } finally {
             topics.delete();
         }
@@ -132,9 +133,7 @@ final class KafkaJobRun {
         Map<String, Object> produced;
         try (ChildJvm producer = producer(run, topics, learners, steps + 1, "replay", System.currentTimeMillis())) {
             long base = Long.parseLong(producer.expect("base "));
-            @SuppressWarnings("unchecked")
-            Map<String, Object> result = new ObjectMapper().readValue(producer.expect("result "), Map.class);
-            produced = result;
+            produced = new ObjectMapper().readValue(producer.expect("result "), new TypeReference<Map<String, Object>>() { });
             produced.put("base", base);
         }
         r.put("producer", Map.of("seconds", produced.get("seconds"), "events", sum((List<?>) produced.get("events_by_step"), 0, steps + 1),
@@ -146,7 +145,8 @@ final class KafkaJobRun {
      * Times the replay of every step after the first (start-up and every learner's first state write are not
      * measured) and the job's CPU over it; the predictions emitted by its end.
      */
-    private long measureReplay(Job job, Map<?, ?> produced, long base, int steps, long running, Map<String, Object> r) throws Exception {
+    private long measureReplay(Job job, Map<?, ?> produced, int steps, long running, Map<String, Object> r) throws Exception {
+        long base = ((Number) produced.get("base")).longValue();
         job.awaitPredictionsUntil(base + (FIRST_STEP + 1) * model.stepMillis, Long.MAX_VALUE);
         JobCpu cpu = new JobCpu();
         long t0 = System.nanoTime();
@@ -167,7 +167,6 @@ final class KafkaJobRun {
         r.put("cpu_microseconds_per_prediction", round(window.jobNanos() / 1000.0 / measured));
         r.put("cpu_microseconds_per_prediction_less_jit", round(window.jobNanosLessJit() / 1000.0 / measured));
         r.put("cpu_cores_busy", round(window.jobNanos() / 1e9 / seconds));
-        r.put("onnx_in_job_microseconds_per_row", job.metrics.onnxMicrosecondsPerRow());
         r.put("cpu_by_operator", window.byTask(measured));
         return emitted;
     }

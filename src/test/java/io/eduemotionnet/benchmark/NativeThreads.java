@@ -42,9 +42,9 @@ final class NativeThreads {
         return out;
     }
 
-    /** The kind of a native thread by its name (Linux keeps 15 characters), or null for others. */
     static final String JIT = "JVM JIT compilers";
 
+    /** The kind of a native thread by its name (Linux keeps 15 characters), or null for others. */
     static String kind(String name) {
         if (name.startsWith("GC Thread") || name.startsWith("G1 ")) {
             return "JVM garbage collection (G1 threads)";
