@@ -25,9 +25,10 @@ SYNTHETIC_TRAINING = {
 }
 # what the `mie_weights` output means (also in the Avro docs, docs/metrics.md and the dashboard)
 MIE_WEIGHTS_MEANING = (
-    "per modality (audio, visual, text) its reliability at this step in [0, 1]: the model's estimate of how plausible "
-    "that modality's own evidence finds the true class relative to its most plausible class, and the only factor by "
-    "which the model discounts the modality; exactly 0 when missing; not normalised (need not sum to 1)"
+    "per modality (audio, visual, text) its reliability at this step in [0, 1]: the model's estimate, from this step "
+    "and the modality's recent record in the session, of how plausible that modality's own evidence finds the true "
+    "class relative to its most plausible class, and the only factor by which the model discounts the modality; "
+    "exactly 0 when missing; not normalised (need not sum to 1)"
 )
 # what each block of the carried state holds (its shape comes from EduEmotionNet.state_blocks)
 STATE_BLOCK_NOTES = {
@@ -35,6 +36,9 @@ STATE_BLOCK_NOTES = {
     "token_presence": "modality, age",
     "modality_evidence": "each modality's weighted evidence w_m * l_m; age oldest first, modality audio,visual,text",
     "predictions": "own past predictions p, oldest first",
+    "last_evidence": "each modality's own evidence l_m at its last present step; modality audio,visual,text",
+    "last_presence": "1 once the modality has been present in the session",
+    "reliability": "the MIE filter's belief that each modality is reliable, a logit relative to its learned start",
 }
 
 

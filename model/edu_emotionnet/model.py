@@ -18,12 +18,18 @@ One time step for one learner (the streaming step form, see `step`):
   MIE        s_m = MLP_m(q_m (also as 8 Gaussian bumps over its range), k_m, log-energy of x_m,
              entropy of l_m, disagreement of l_m with the TFL's prior and with the other present
              modalities' evidence, plausibility of l_m under the posterior from the prior and the
-             other modalities, ...);
-             w_m = sigmoid(s_m) * present_m, in [0, 1], NOT normalised over modalities (all can be
-             low), exactly 0 for a missing modality. Trained by its own loss only (no gradient
-             from the prediction loss) to estimate p_m(true class) / max_c p_m(c) under l_m
+             other modalities, cross-entropy of l_m with modality m's own evidence at its last
+             present step (wrong content is a new random state at every step, true content is
+             sticky), ...): the step's log-likelihood ratio for "modality m is reliable";
+             r_m = a two-state filter per modality (reliable / unreliable, learned chain): the
+             carried belief is moved one step through the chain, then s_m is added in logit space
+             (a missing step adds nothing: the belief only drifts);
+             w_m = r_m * present_m, in [0, 1], NOT normalised over modalities (all can be low),
+             exactly 0 for a missing modality. Trained by its own loss only (no gradient from the
+             prediction loss) to estimate p_m(true class) / max_c p_m(c) under l_m
              (`reliability_target`, after the true-class probability of ConfidNet / QMF): w_m is
-             the model's estimate of how far modality m's own evidence can be trusted at this step.
+             the model's estimate, from this step and the modality's recent record, of how far
+             modality m's own evidence can be trusted at this step.
   fusion     e_m = w_m * l_m (the ONLY route by which modality m reaches the output);
              u = beta * sum_m e_m, beta > 0 one learned scale shared by all modalities
   TFL        logits = (u + Corr(w, mask, e of the last K steps, p of the last K-1 steps)) * any_present
@@ -40,6 +46,10 @@ The carried state per learner (float32, flat, `state_size` floats):
   [.., + (K-1)*3*C)     weighted per-modality evidence e of the last K-1 steps, [age, modality, C]
   [.., + (K-1)*C)       the model's own predictions p of the last K-1 steps, oldest first
                         (zeros = no such step yet; the last one is p_prev)
+  with the MIE:
+  [.., + 3*C)           each modality's evidence l at its last present step, [modality, C]
+  [.., + 3)             whether it has had one
+  [.., + 3)             the reliability filter's belief per modality (a logit relative to the learned start)
 A new learner (or a reset) starts from zeros.
 
 `forward` runs whole sessions (everything but the MIE's prior term and the TFL recurrence is
@@ -226,7 +236,11 @@ class EduEmotionNet(nn.Module):
             ("token_presence", (NUM_MODALITIES, p)),
             ("modality_evidence", (p, NUM_MODALITIES, c)),
             ("predictions", (p, c)),
-        ]
+        ] + ([] if self.mie is None else [
+            ("last_evidence", (NUM_MODALITIES, c)),
+            ("last_presence", (NUM_MODALITIES,)),
+            ("reliability", (NUM_MODALITIES,)),
+        ])
 
     @property
     def state_size(self) -> int:
@@ -275,6 +289,7 @@ class EduEmotionNet(nn.Module):
         known: torch.Tensor,
         logl: torch.Tensor,
         context: torch.Tensor | None,
+        previous: tuple[torch.Tensor, torch.Tensor],
     ) -> torch.Tensor:
         """The MIE's per-modality inputs that do not depend on the TFL's prior, [..., M, 6 + 8 (+4 with
         CMAA)]: quality, reported flag, log-energy, the evidence's entropy, its disagreement with the
@@ -289,13 +304,27 @@ class EduEmotionNet(nn.Module):
         others = mask.unsqueeze(-2) * (1.0 - torch.eye(NUM_MODALITIES, dtype=mask.dtype))  # [..., m, n]: n present, n != m
         n_others = others.sum(-1)
         disagreement = (cross * others).sum(-1) / n_others.clamp_min(1.0)
-        features = torch.stack([scaled, known, energy, entropy, disagreement, n_others / (NUM_MODALITIES - 1)], dim=-1)
+        prev_logl, has_prev_step = previous
+        jump = -(probs * prev_logl.detach()).sum(-1) * has_prev_step * mask  # evidence against its own last present step
+        features = torch.stack([scaled, known, energy, entropy, disagreement, n_others / (NUM_MODALITIES - 1), jump, has_prev_step * mask], dim=-1)
         # the quality score also as a few bumps over its range: a level can sit in a narrow band
         # (interference scores just below clean ones, a noise burst far below), which one linear input
         # into a small MLP learns slowly
         bumps = torch.exp(-0.5 * ((scaled.unsqueeze(-1) - self.quality_centres) / QUALITY_BUMP_WIDTH) ** 2) * known.unsqueeze(-1)
         features = torch.cat([features, bumps], dim=-1)
         return features if context is None else torch.cat([features, context], dim=-1)
+
+    @staticmethod
+    def last_present(logl: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Whole sessions [B, T, M, C], [B, T, M] -> (each modality's evidence at its last present step
+        before step t, [B, T, M, C], zeros if none; whether there is one [B, T, M]): what the step form
+        carries in `last_evidence` and `last_presence`."""
+        steps = torch.arange(mask.shape[1], device=mask.device).view(1, -1, 1).expand_as(mask)
+        upto = torch.cummax(torch.where(mask > 0, steps, torch.full_like(steps, -1)), dim=1).values  # last present <= t
+        before = F.pad(upto[:, :-1], (0, 0, 1, 0), value=-1)  # last present < t
+        has = (before >= 0).to(logl.dtype)
+        index = before.clamp_min(0).unsqueeze(-1).expand_as(logl)
+        return logl.gather(1, index) * has.unsqueeze(-1), has
 
     def log_prior(self, history: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(propagated log-prior log(p_prev @ A), has_prev flag, the prior the MIE compares with) from the fed-back history."""
@@ -307,11 +336,13 @@ class EduEmotionNet(nn.Module):
         return propagated, has_prev, prior
 
     def weights(
-        self, mie_static: torch.Tensor | None, logl: torch.Tensor, prior: torch.Tensor, has_prev: torch.Tensor, mask: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """(MIE weights w [..., M] in [0, 1], exactly 0 where missing; their logits or None without MIE)."""
+        self, mie_static: torch.Tensor | None, logl: torch.Tensor, prior: torch.Tensor, has_prev: torch.Tensor, mask: torch.Tensor,
+        belief: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
+        """(MIE weights w [..., M] in [0, 1], exactly 0 where missing; their logits or None without MIE;
+        the filter's new carried belief or None)."""
         if self.mie is None:
-            return mask, None
+            return mask, None, None
         logl, prior = logl.detach(), prior.detach()
         disagree_prior = -(prior.exp().unsqueeze(-2) * logl).sum(-1)  # [..., M]
         # how plausible modality m's evidence is given everything else: log sum_c p_m(c) q_-m(c), where
@@ -321,8 +352,8 @@ class EduEmotionNet(nn.Module):
         rest = torch.log_softmax(prior.unsqueeze(-2) + others, dim=-1)
         plausibility = torch.logsumexp(logl + rest, dim=-1) * mask
         dynamic = torch.stack([disagree_prior, has_prev.expand_as(disagree_prior), plausibility], dim=-1)
-        scores = self.mie.score(mie_static, dynamic)
-        return torch.sigmoid(scores) * mask, scores
+        logits, belief = self.mie.filter(belief, self.mie.score(mie_static, dynamic), mask)
+        return torch.sigmoid(logits) * mask, logits, belief
 
     def fused_evidence(self, w: torch.Tensor, logl: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(weighted per-modality evidence e_m = w_m l_m [..., M, C], u = beta * sum_m e_m [..., C]).
@@ -385,15 +416,19 @@ class EduEmotionNet(nn.Module):
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """One time step for a batch of learners: (probabilities, MIE weights, new state)."""
         inputs, scaled, known = self.prepare([audio, visual, text], mask, quality)
-        past_tokens, past_masks, past_evidence, history = self.split_state(state)
+        past_tokens, past_masks, past_evidence, history, *mie_state = self.split_state(state)
         current = self.tokens(inputs, mask)
         window = torch.cat([past_tokens, current.unsqueeze(-2)], dim=-2)
         window_mask = torch.cat([past_masks, mask.unsqueeze(-1)], dim=-1)
         logl = self.evidence(current, mask)
         context = self.cross_modal_context(window, window_mask, mask)
-        mie_static = self.mie.static(self.reliability_inputs(inputs, mask, scaled, known, logl, context)) if self.mie is not None else None
+        mie_static, belief = None, None
+        if self.mie is not None:
+            last_evidence, last_presence, belief = mie_state
+            previous = (last_evidence, last_presence)
+            mie_static = self.mie.static(self.reliability_inputs(inputs, mask, scaled, known, logl, context, previous))
         propagated, has_prev, prior = self.log_prior(history)
-        w, _ = self.weights(mie_static, logl, prior, has_prev, mask)
+        w, _, belief = self.weights(mie_static, logl, prior, has_prev, mask, belief)
         e, u = self.fused_evidence(w, logl)
         any_present = (mask.sum(dim=-1, keepdim=True) > 0).to(u.dtype)
         evidence_window = torch.cat([past_evidence, e.unsqueeze(1)], dim=1)
@@ -408,7 +443,12 @@ class EduEmotionNet(nn.Module):
                 window_mask[:, :, 1:].reshape(b, -1),
                 evidence_window[:, 1:].reshape(b, -1),
                 history.reshape(b, -1),
-            ],
+            ]
+            + ([] if self.mie is None else [
+                torch.where(mask.unsqueeze(-1) > 0, logl, last_evidence).reshape(b, -1),
+                torch.maximum(mask, last_presence),
+                belief,
+            ]),
             dim=-1,
         )
         return probs, w, new_state
@@ -450,16 +490,20 @@ class EduEmotionNet(nn.Module):
         if self.cmaa is not None and self.mie is not None:
             window, window_mask = self.windows(tokens, mask)
             context = self.cross_modal_context(window, window_mask, mask)
-        mie_static = self.mie.static(self.reliability_inputs(inputs, mask, scaled, known, logl, context)) if self.mie is not None else None
+        mie_static = None
+        if self.mie is not None:
+            previous = self.last_present(logl, mask)
+            mie_static = self.mie.static(self.reliability_inputs(inputs, mask, scaled, known, logl, context, previous))
         any_present = (mask.sum(dim=-1, keepdim=True) > 0).to(logl.dtype)
         b, t, m, c = logl.shape
         k = self.config.context
         history = logl.new_zeros(b, self.past, c)
         evidence_window = logl.new_zeros(b, k, m, c)
+        belief = logl.new_zeros(b, m)
         out, weights, scores = [], [], []
         for step in range(t):
             propagated, has_prev, prior = self.log_prior(history)
-            w, s = self.weights(None if mie_static is None else mie_static[:, step], logl[:, step], prior, has_prev, mask[:, step])
+            w, s, belief = self.weights(None if mie_static is None else mie_static[:, step], logl[:, step], prior, has_prev, mask[:, step], belief)
             e, u = self.fused_evidence(w, logl[:, step])
             evidence_window = torch.cat([evidence_window[:, 1:], e.unsqueeze(1)], dim=1)
             logits = self.tfl_step(w, mask[:, step], evidence_window, u, history, any_present[:, step], propagated, has_prev)
@@ -512,11 +556,16 @@ class ModalityReliability(nn.Module):
     whether there is one, and the evidence's plausibility under the prior and the other modalities).
     Returns a logit per modality; the weight is its sigmoid."""
 
-    STATIC, DYNAMIC = 6 + QUALITY_BUMPS, 3
+    STATIC, DYNAMIC = 8 + QUALITY_BUMPS, 3
 
     def __init__(self, hidden: int, static: int = STATIC):
         super().__init__()
         m = NUM_MODALITIES
+        # the filter's learned chain per modality (logits): P(reliable -> reliable), P(unreliable -> reliable),
+        # and the belief before a session's first step
+        self.stay = nn.Parameter(torch.full((m,), 2.0))
+        self.recover = nn.Parameter(torch.full((m,), -1.0))
+        self.start = nn.Parameter(torch.full((m,), 1.0))
         bound_in = 1.0 / math.sqrt(static + self.DYNAMIC)
         self.w_static = nn.Parameter(torch.empty(m, static, hidden).uniform_(-bound_in, bound_in))
         self.w_dynamic = nn.Parameter(torch.empty(m, self.DYNAMIC, hidden).uniform_(-bound_in, bound_in))
@@ -532,3 +581,15 @@ class ModalityReliability(nn.Module):
         """[..., M, hidden], [..., M, 2] -> logits [..., M]."""
         hidden = F.gelu(static + torch.einsum("...mf,mfh->...mh", dynamic, self.w_dynamic))
         return (hidden * self.w_out).sum(-1) + self.bias_out
+
+    def filter(self, carried: torch.Tensor, evidence: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """One step of a two-state Bayes filter per modality (reliable / not): the carried belief (a logit,
+        stored relative to the learned start so that a zero state is a session start) moves through the
+        learned chain, then the step's score is added as its log-likelihood ratio where the modality is
+        present (a missing step carries the prediction alone). Returns (posterior logit, new carried)."""
+        belief = torch.sigmoid(carried + self.start)
+        predicted = belief * torch.sigmoid(self.stay) + (1.0 - belief) * torch.sigmoid(self.recover)
+        predicted = predicted.clamp(1e-4, 1.0 - 1e-4)
+        predicted = torch.log(predicted) - torch.log1p(-predicted)  # logit (no ONNX export for aten::logit)
+        posterior = predicted + evidence * mask
+        return posterior, posterior - self.start

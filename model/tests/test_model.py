@@ -53,8 +53,8 @@ def test_a_modality_reaches_the_output_only_through_its_weight(spec, monkeypatch
     real = model.weights
 
     def without_text(*args):
-        w, scores = real(*args)
-        return torch.full_like(w, 0.7) * torch.tensor([1.0, 1.0, 0.0]), scores
+        w, scores, carried = real(*args)
+        return torch.full_like(w, 0.7) * torch.tensor([1.0, 1.0, 0.0]), scores, carried
 
     monkeypatch.setattr(model, "weights", without_text)
     noisy = dict(d, text=d["text"] + 3.0 * torch.randn_like(d["text"]))
@@ -94,6 +94,38 @@ def test_step_by_step_equals_whole_sequence(spec, flags):
     assert torch.max(torch.abs(w_steps - w_seq)) < 1e-5
 
 
+def test_the_reliability_filter_carries_its_belief_and_a_missing_step_adds_no_evidence(spec):
+    """The MIE's belief per modality lives in the carried state: it starts from the learned start, a
+    present step moves it by that step's score, a missing step only through the learned chain (its
+    weight 0); and the modality's last present evidence is kept across the gap."""
+    torch.manual_seed(8)
+    model = EduEmotionNet().eval()
+    s = generator.generate(spec, 2, seed=9, missing_rate=0.0, session_steps=4)
+    d = tensors(s)
+    blocks = [name for name, _ in model.state_blocks()]
+    mie = model.mie
+
+    def parts(state):
+        return dict(zip(blocks, model.split_state(state)))
+
+    state = model.initial_state(2)
+    with torch.no_grad():
+        for t in range(3):  # all present: the belief moves
+            _, w, state = model.step(d["audio"][:, t], d["visual"][:, t], d["text"][:, t], d["mask"][:, t], d["quality"][:, t], state)
+        before = parts(state)
+        assert not torch.allclose(before["reliability"], torch.zeros(2, 3))
+        assert torch.equal(before["last_presence"], torch.ones(2, 3))
+        mask = torch.tensor([[1.0, 0.0, 1.0], [1.0, 0.0, 1.0]])  # visual missing at step 3
+        _, w, state = model.step(d["audio"][:, 3], d["visual"][:, 3], d["text"][:, 3], mask, d["quality"][:, 3], state)
+        after = parts(state)
+        belief = torch.sigmoid(before["reliability"][:, 1] + mie.start[1])
+        drift = belief * torch.sigmoid(mie.stay[1]) + (1 - belief) * torch.sigmoid(mie.recover[1])
+        assert torch.allclose(after["reliability"][:, 1], torch.logit(drift) - mie.start[1], atol=1e-5)
+        assert torch.all(w[:, 1] == 0)
+        assert torch.equal(after["last_evidence"][:, 1], before["last_evidence"][:, 1])
+        assert not torch.equal(after["last_evidence"][:, 0], before["last_evidence"][:, 0])
+
+
 def test_without_mie_every_present_modality_has_weight_one(spec):
     model = EduEmotionNet(ModelConfig(use_mie=False)).eval()
     s = generator.generate(spec, 3, seed=3, missing_rate=0.4, session_steps=20)
@@ -107,8 +139,9 @@ def test_tfl_feeds_back_the_previous_prediction(spec):
     model = EduEmotionNet().eval()
     z = [torch.zeros(2, d) for d in (128, 512, 384)]
     state = model.initial_state(2)
-    state[0, -4:] = torch.tensor([0.97, 0.01, 0.01, 0.01])
-    state[1, -4:] = torch.tensor([0.01, 0.01, 0.97, 0.01])
+    _, _, _, history, *_ = model.split_state(state)  # views into the state
+    history[0, -1] = torch.tensor([0.97, 0.01, 0.01, 0.01])
+    history[1, -1] = torch.tensor([0.01, 0.01, 0.97, 0.01])
     with torch.no_grad():
         p, w, _ = model.step(*z, torch.zeros(2, 3), torch.zeros(2, 3), state)
     assert p[0].argmax() == 0 and p[1].argmax() == 2

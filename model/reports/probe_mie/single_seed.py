@@ -4,7 +4,9 @@ weight per level, class R²) at 40 % missing. The quick check used while designi
 the full `evaluate` could not run (machine load); its output is quoted in model/README.md.
 
     cd model && /usr/bin/python3 reports/probe_mie/single_seed.py edu_emotionnet 4
+    cd model && SEED=1 /usr/bin/python3 reports/probe_mie/single_seed.py edu_emotionnet 6   # another training seed
 """
+import os
 import sys
 import time
 from pathlib import Path
@@ -22,7 +24,7 @@ epochs = int(sys.argv[2]) if len(sys.argv) > 2 else 4
 spec = spec_mod.load()
 if len(sys.argv) > 3 and sys.argv[3] == "nolag":
     spec = spec.without_lag()
-cfg = TrainConfig(epochs=epochs, seed=0, threads=1)
+cfg = TrainConfig(epochs=epochs, seed=int(os.environ.get("SEED", "0")), threads=1)  # the test sets stay seed 0's
 start = time.time()
 model = train(system, generator_epochs(spec, cfg), ModelConfig(), cfg, log=print)
 print("train", time.time() - start)
