@@ -11,26 +11,14 @@ the target's mean there, which is 0.40-0.50 of its clean mean (random wrong stat
 truth a quarter of the time, and each modality's confusable pair counts as agreement).
 """
 import sys
-from pathlib import Path
 
 import numpy as np
-import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from checkpoint_outputs import run
+from edu_emotionnet.evaluate import auc
+from edu_emotionnet.model import reliability_target
 
-from edu_emotionnet import spec as spec_mod  # noqa: E402
-from edu_emotionnet.evaluate import auc, test_set  # noqa: E402
-from edu_emotionnet.export import load_checkpoint  # noqa: E402
-from edu_emotionnet.model import reliability_target  # noqa: E402
-from edu_emotionnet.train import tensors  # noqa: E402
-
-torch.set_num_threads(2)
-spec = spec_mod.load()
-model, _ = load_checkpoint(Path(sys.argv[1] if len(sys.argv) > 1 else "checkpoints/edu_emotionnet.pt"))
-test = test_set(spec, 0, 0.4, 60)
-data = tensors(test)
-with torch.no_grad():
-    _, weights, aux = model(data["audio"], data["visual"], data["text"], data["mask"], data["quality"], auxiliary=True)
+spec, test, data, weights, aux = run(sys.argv, 60)
 logl = aux["modality_evidence"]
 labels = data["labels"].clamp_min(0)
 true = logl.gather(-1, labels[..., None, None].expand(*logl.shape[:-1], 1)).squeeze(-1)

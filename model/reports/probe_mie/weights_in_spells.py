@@ -8,25 +8,13 @@ points elsewhere. Seconds; no training.
     cd model && /usr/bin/python3 reports/probe_mie/weights_in_spells.py [checkpoints/edu_emotionnet.pt]
 """
 import sys
-from pathlib import Path
 
 import numpy as np
-import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from checkpoint_outputs import run
+from edu_emotionnet.evaluate import auc
 
-from edu_emotionnet import spec as spec_mod  # noqa: E402
-from edu_emotionnet.evaluate import auc, test_set  # noqa: E402
-from edu_emotionnet.export import load_checkpoint  # noqa: E402
-from edu_emotionnet.train import tensors  # noqa: E402
-
-torch.set_num_threads(2)
-spec = spec_mod.load()
-model, _ = load_checkpoint(Path(sys.argv[1] if len(sys.argv) > 1 else "checkpoints/edu_emotionnet.pt"))
-test = test_set(spec, 0, 0.4, 150)
-d = tensors(test)
-with torch.no_grad():
-    _, w, aux = model(d["audio"], d["visual"], d["text"], d["mask"], d["quality"], auxiliary=True)
+spec, test, d, w, aux = run(sys.argv, 150)
 logl, w = aux["modality_evidence"].numpy(), w.numpy()
 for mi, m in enumerate(spec.modalities):
     present = test.valid & (test.mask[:, :, mi] > 0)
