@@ -291,10 +291,12 @@ class EduEmotionNet(nn.Module):
         context: torch.Tensor | None,
         previous: tuple[torch.Tensor, torch.Tensor],
     ) -> torch.Tensor:
-        """The MIE's per-modality inputs that do not depend on the TFL's prior, [..., M, 6 + 8 (+4 with
+        """The MIE's per-modality inputs that do not depend on the TFL's prior, [..., M, 8 + 8 (+4 with
         CMAA)]: quality, reported flag, log-energy, the evidence's entropy, its disagreement with the
         other present modalities (mean cross-entropy of their evidence under this one), the share of
-        others present, the quality as 8 bumps, and the CMAA's cross-modal context."""
+        others present, its cross-entropy with the modality's own evidence at its last present step
+        (`previous`: that evidence and whether there is one) and that flag, the quality as 8 bumps,
+        and the CMAA's cross-modal context."""
         logl = logl.detach()  # the MIE reads the evidence; it does not train the evidence heads
         probs = logl.exp() * mask.unsqueeze(-1)
         energy = torch.stack([log_energy(x) for x in inputs], dim=-1) * mask
@@ -553,8 +555,10 @@ def reliability_target(logl: torch.Tensor, true: torch.Tensor) -> torch.Tensor:
 class ModalityReliability(nn.Module):
     """The MIE: one small MLP per modality over its reliability inputs (the prior-free ones, computed
     for all steps at once, and 3 that need the TFL's prior: the evidence's cross-entropy under it,
-    whether there is one, and the evidence's plausibility under the prior and the other modalities).
-    Returns a logit per modality; the weight is its sigmoid."""
+    whether there is one, and the evidence's plausibility under the prior and the other modalities),
+    whose output is the step's log-likelihood ratio for "this modality is reliable"; then `filter`
+    adds it to the belief carried from the modality's earlier steps. The weight is the posterior's
+    sigmoid."""
 
     STATIC, DYNAMIC = 8 + QUALITY_BUMPS, 3
 
@@ -578,7 +582,7 @@ class ModalityReliability(nn.Module):
         return torch.einsum("...mf,mfh->...mh", features, self.w_static) + self.bias
 
     def score(self, static: torch.Tensor, dynamic: torch.Tensor) -> torch.Tensor:
-        """[..., M, hidden], [..., M, 2] -> logits [..., M]."""
+        """[..., M, hidden], [..., M, 3] -> the step's scores [..., M] (log-likelihood ratios for the filter)."""
         hidden = F.gelu(static + torch.einsum("...mf,mfh->...mh", dynamic, self.w_dynamic))
         return (hidden * self.w_out).sum(-1) + self.bias_out
 
