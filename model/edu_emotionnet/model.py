@@ -339,10 +339,11 @@ class EduEmotionNet(nn.Module):
 
     def weights(
         self, mie_static: torch.Tensor | None, logl: torch.Tensor, prior: torch.Tensor, has_prev: torch.Tensor, mask: torch.Tensor,
-        belief: torch.Tensor | None = None,
+        belief: torch.Tensor | None,
     ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
         """(MIE weights w [..., M] in [0, 1], exactly 0 where missing; their logits or None without MIE;
-        the filter's new carried belief or None)."""
+        the filter's new carried belief or None without MIE). belief: the filter's carried belief
+        [..., M] (zeros at a session start; None without MIE)."""
         if self.mie is None:
             return mask, None, None
         logl, prior = logl.detach(), prior.detach()
@@ -427,8 +428,8 @@ class EduEmotionNet(nn.Module):
         mie_static, belief = None, None
         if self.mie is not None:
             last_evidence, last_presence, belief = mie_state
-            previous = (last_evidence, last_presence)
-            mie_static = self.mie.static(self.reliability_inputs(inputs, mask, scaled, known, logl, context, previous))
+            mie_static = self.mie.static(
+                self.reliability_inputs(inputs, mask, scaled, known, logl, context, (last_evidence, last_presence)))
         propagated, has_prev, prior = self.log_prior(history)
         w, _, belief = self.weights(mie_static, logl, prior, has_prev, mask, belief)
         e, u = self.fused_evidence(w, logl)
@@ -501,7 +502,7 @@ class EduEmotionNet(nn.Module):
         k = self.config.context
         history = logl.new_zeros(b, self.past, c)
         evidence_window = logl.new_zeros(b, k, m, c)
-        belief = logl.new_zeros(b, m)
+        belief = None if self.mie is None else logl.new_zeros(b, m)
         out, weights, scores = [], [], []
         for step in range(t):
             propagated, has_prev, prior = self.log_prior(history)
