@@ -26,8 +26,9 @@ SYNTHETIC_TRAINING = {
 # what the `mie_weights` output means (also in the Avro docs, docs/metrics.md and the dashboard)
 MIE_WEIGHTS_MEANING = (
     "per modality (audio, visual, text) its reliability at this step in [0, 1]: the model's estimate, from this step "
-    "and the modality's recent record in the session, of how plausible that modality's own evidence finds the true "
-    "class relative to its most plausible class, and the only factor by which the model discounts the modality; "
+    "and the modality's recent record in the session, of the probability that the modality's own evidence names the "
+    "true class (its most plausible class, or within a factor 2 of it), and the only factor by which the model "
+    "discounts the modality; "
     "exactly 0 when missing; not normalised (need not sum to 1)"
 )
 # what each block of the carried state holds (its shape comes from EduEmotionNet.state_blocks)

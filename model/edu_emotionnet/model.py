@@ -26,10 +26,10 @@ One time step for one learner (the streaming step form, see `step`):
              (a missing step adds nothing: the belief only drifts);
              w_m = r_m * present_m, in [0, 1], NOT normalised over modalities (all can be low),
              exactly 0 for a missing modality. Trained by its own loss only (no gradient from the
-             prediction loss) to estimate p_m(true class) / max_c p_m(c) under l_m
-             (`reliability_target`, after the true-class probability of ConfidNet / QMF): w_m is
-             the model's estimate, from this step and the modality's recent record, of how far
-             modality m's own evidence can be trusted at this step.
+             prediction loss) to estimate the probability that l_m names the true class: it is
+             l_m's top class or within a factor 2 of it (`reliability_target`, a binary form of the
+             true-class probability of ConfidNet / QMF): w_m is the model's estimate, from this step
+             and the modality's recent record, that modality m's own evidence is right at this step.
   fusion     e_m = w_m * l_m (the ONLY route by which modality m reaches the output);
              u = beta * sum_m e_m, beta > 0 one learned scale shared by all modalities
   TFL        logits = (u + Corr(w, mask, e of the last K steps, p of the last K-1 steps)) * any_present
@@ -529,8 +529,8 @@ class EduEmotionNet(nn.Module):
 
 def auxiliary_loss(aux: dict, labels: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Each modality's evidence head: NLL of the label on steps where it is present; the MIE: binary
-    cross-entropy of its logit against `reliability_target`, so that w_m estimates how far modality m's
-    own evidence can be trusted at this step."""
+    cross-entropy of its logit against `reliability_target`, so that w_m estimates the probability that
+    modality m's own evidence names the true class at this step."""
     logl = aux["modality_evidence"]
     valid = (labels >= 0).unsqueeze(-1) & (mask > 0)  # [B, T, M]
     if not valid.any():
@@ -543,14 +543,16 @@ def auxiliary_loss(aux: dict, labels: torch.Tensor, mask: torch.Tensor) -> torch
 
 
 def reliability_target(logl: torch.Tensor, true: torch.Tensor) -> torch.Tensor:
-    """What a weight is trained to estimate: p_m(true class) / max_c p_m(c) under modality m's own
-    evidence, in [0, 1] (detached). 1 when the evidence points at the truth, or is torn between it and
-    another class (a pair the modality cannot tell apart is not unreliable, it is uninformative about
-    that pair, which its flat evidence already says); near 0 when it points elsewhere (interference,
-    late content after a change). The true-class probability of ConfidNet / QMF, divided by the top
-    class's so that a modality's built-in ambiguity between two classes does not make its weight a
-    function of the class."""
-    return (true - logl.max(dim=-1).values).exp().detach()
+    """What a weight is trained to estimate: 1 where modality m's own evidence names the true class,
+    0 where it does not (detached). It names it when p_m(true class) is at least half of max_c p_m(c):
+    the top class, or torn between the truth and one other class (a pair the modality cannot tell
+    apart is not unreliable, it is uninformative about that pair, which its flat evidence already
+    says, so ambiguity built into a modality does not make its weight a function of the class). 0 when
+    it points elsewhere (interference, late content after a change). A binary form of the true-class
+    probability of ConfidNet / QMF: the weight, trained by binary cross-entropy, is then a probability
+    that the modality is right, and it falls further at interference than an estimate of the ratio
+    itself (model 2.2.0's target; one-seed probes P and R in reports/probe_mie)."""
+    return (true - logl.max(dim=-1).values >= -math.log(2.0)).to(logl.dtype).detach()
 
 
 class ModalityReliability(nn.Module):

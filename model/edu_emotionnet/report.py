@@ -270,8 +270,8 @@ def mie_lines(report: dict) -> list[str]:
         return []
     lines = ["", "## What the MIE weights mean", "",
              "A weight is the modality's reliability as the MIE estimates it from this step and the modality's recent record "
-             "in the session: how plausible the modality's own evidence "
-             "finds the true class, relative to the class it finds most plausible (0 to 1, exactly 0 when the modality "
+             "in the session: the probability that the modality's own evidence names the true class (its most plausible "
+             "class, or within a factor 2 of it) (0 to 1, exactly 0 when the modality "
              "is missing; weights are not normalised over modalities). Measured on "
              "steps where the modality is present, Edu-EmotionNet, lagged benchmark, pooled over the missing rates, "
              "mean ± std over seeds:", "",

@@ -1,14 +1,16 @@
 """What a checkpoint's MIE weights track, per modality, at 40 % missing (the evaluation's seed-0 test
-set cut to 60 learners): the weight's training target (p_m(true) / max_c p_m(c) under the modality's
-own evidence) and the weight itself, each averaged per reliability level (clean / noise burst /
+set cut to 60 learners): the weight's training target (`reliability_target`: since model 2.3.0 1 where
+p_m(true) >= max_c p_m(c) / 2 under the modality's own evidence, else 0; 2.2.0 trained on the ratio
+itself) and the weight itself, each averaged per reliability level (clean / noise burst /
 interference); the AUC of each for clean vs interference; the weight's correlation with its target;
 and the evidence head's own accuracy per level. Seconds; no training.
 
     cd model && /usr/bin/python3 reports/probe_mie/weights_by_level.py [checkpoints/edu_emotionnet.pt]
 
 It shows the limit of the target: a perfect estimate of it would put the weight at interference at
-the target's mean there, which is 0.40-0.50 of its clean mean (random wrong states agree with the
-truth a quarter of the time, and each modality's confusable pair counts as agreement).
+the target's mean there, which is 0.36-0.43 of its clean mean on the shipped 2.3.0 checkpoint
+(0.40-0.50 for 2.2.0's ratio target): random wrong states agree with the truth a quarter of the
+time, and each modality's confusable pair counts as agreement.
 """
 import sys
 
