@@ -5,7 +5,7 @@ import torch
 from edu_emotionnet import generator
 from edu_emotionnet.baselines import LEARNED_SYSTEMS, build
 from edu_emotionnet.metrics import scores
-from edu_emotionnet.model import EduEmotionNet, ModelConfig
+from edu_emotionnet.model import EduEmotionNet, ModelConfig, reliability_target
 from edu_emotionnet.train import TrainConfig, generator_epochs, predict, tensors, train
 
 
@@ -124,6 +124,18 @@ def test_the_reliability_filter_carries_its_belief_and_a_missing_step_adds_no_ev
         assert torch.all(w[:, 1] == 0)
         assert torch.equal(after["last_evidence"][:, 1], before["last_evidence"][:, 1])
         assert not torch.equal(after["last_evidence"][:, 0], before["last_evidence"][:, 0])
+
+
+def test_the_weight_is_trained_to_say_whether_the_evidence_names_the_true_class():
+    # evidence over 4 classes, true class 0: its top class; torn between it and class 1 (a pair the
+    # modality cannot tell apart still names it); just above and just below half the top class; and
+    # pointing elsewhere
+    probs = torch.tensor([[0.7, 0.1, 0.1, 0.1], [0.44, 0.46, 0.05, 0.05], [0.32, 0.6, 0.04, 0.04],
+                          [0.28, 0.6, 0.06, 0.06], [0.1, 0.1, 0.1, 0.7]])
+    logl = probs.log()
+    target = reliability_target(logl, logl[:, 0])
+    assert target.tolist() == [1.0, 1.0, 1.0, 0.0, 0.0]
+    assert not target.requires_grad
 
 
 def test_without_mie_every_present_modality_has_weight_one(spec):
