@@ -3,7 +3,7 @@
 those exactly as `evaluate` does (same training config, same per-seed test sets), pools them with the
 seeds in reports/evaluation.json and prints macro-F1 mean ± std per missing rate next to model 1.1.0's
 5 seeds (reports/previous_model_1.1.0.json), with the issue's criterion (not below 1.1.0 by more than
-one seed-std, the larger of the two). Two seeds at a time (one process each); about 5 minutes on 2 cores.
+one seed-std, the larger of the two). Two seeds at a time (one process each); under 3 minutes on 2 cores.
 
     cd model && /usr/bin/python3 reports/probe_mie/no_lag_more_seeds.py [total seeds, default 5]
 """
@@ -12,11 +12,9 @@ import sys
 from multiprocessing import Pool
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from edu_emotionnet.evaluate import EvalConfig, _run_system  # noqa: E402
+from edu_emotionnet.evaluate import EvalConfig, _mean_std, _run_system  # noqa: E402
 from edu_emotionnet.spec import DEFAULT_SPEC_PATH  # noqa: E402
 
 REPORTS = Path(__file__).resolve().parents[1]
@@ -34,9 +32,9 @@ if __name__ == "__main__":
     print(f"model {report['model_version']}, unlagged benchmark, macro-F1 (seeds 0-{done - 1} from evaluation.json, "
           f"{done}-{total - 1} trained now)")
     for rate, kept in have.items():
-        f1 = np.array(kept["macro_f1"] + [r["scores"][rate]["macro_f1"] for r in runs])
-        prev = previous[rate]["macro_f1"]
-        bar = prev["mean"] - max(f1.std(ddof=1), prev["std"])
+        f1 = kept["macro_f1"] + [r["scores"][rate]["macro_f1"] for r in runs]
+        now, prev = _mean_std(f1), previous[rate]["macro_f1"]  # the evaluation's mean and seed-std
+        within = now["mean"] >= prev["mean"] - max(now["std"], prev["std"])
         print(f"{float(rate) * 100:.0f} % missing: seeds {' '.join(f'{x:.4f}' for x in f1)}; "
-              f"mean {f1.mean():.4f} ± {f1.std(ddof=1):.4f} vs 1.1.0 {prev['mean']:.4f} ± {prev['std']:.4f}: "
-              f"{'within' if f1.mean() >= bar else 'below'} one seed-std")
+              f"mean {now['mean']:.4f} ± {now['std']:.4f} vs 1.1.0 {prev['mean']:.4f} ± {prev['std']:.4f}: "
+              f"{'within' if within else 'below'} one seed-std")
