@@ -7,10 +7,11 @@ and the evidence head's own accuracy per level. Seconds; no training.
 
     cd model && /usr/bin/python3 reports/probe_mie/weights_by_level.py [checkpoints/edu_emotionnet.pt]
 
-It shows the limit of the target: a perfect estimate of it would put the weight at interference at
-the target's mean there, which is 0.36-0.43 of its clean mean on the shipped 2.3.0 checkpoint
-(0.40-0.50 for 2.2.0's ratio target): random wrong states agree with the truth a quarter of the
-time, and each modality's confusable pair counts as agreement.
+It shows the limit of the target: a weight that knew its target would sit at interference at the
+target's mean there, which is 0.36-0.43 of its clean mean on the shipped 2.3.0 checkpoint (0.40-0.50
+for 2.2.0's ratio target): random wrong states agree with the truth a quarter of the time, and each
+modality's confusable pair counts as agreement. A causal estimate cannot know it; how low the best
+one goes is what bayes_weight.py measures.
 """
 import sys
 
