@@ -11,7 +11,6 @@ model holds the modality more likely wrong than right). Evaluation's seed-0 test
 
     cd model && /usr/bin/python3 reports/probe_mie/bayes_weight.py [checkpoints/edu_emotionnet.pt] [learners]
 """
-import math
 import sys
 
 import numpy as np
@@ -29,7 +28,8 @@ for rate in (0.0, 0.6):
     labels = data["labels"].clamp_min(0)
     true = logl.gather(-1, labels[..., None, None].expand(*logl.shape[:-1], 1)).squeeze(-1)
     target = reliability_target(logl, true).numpy()
-    names = (logl - logl.max(dim=-1, keepdim=True).values >= -math.log(2.0)).double().numpy()  # [N, T, M, C]
+    # the target with every class in turn as the true one: [N, T, M, C]
+    names = reliability_target(logl.unsqueeze(-2), logl).double().numpy()
     posterior = oracle.filter_posteriors(spec, test)  # [N, T, C]
     exact = np.einsum("ntc,ntmc->ntm", posterior, names)
     weights = weights.numpy()
