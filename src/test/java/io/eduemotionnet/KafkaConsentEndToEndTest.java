@@ -165,6 +165,11 @@ class KafkaConsentEndToEndTest {
 
     /** The gated job on this test's topics (the consent gate with its defaults), from the earliest offsets. */
     static JobConfig config(String bootstrap) {
+        return config(bootstrap, "1 s");
+    }
+
+    /** The same with another source idleness (how long a partition without events may hold the watermark back). */
+    static JobConfig config(String bootstrap, String idleness) {
         return JobConfig.from(JobConfig.merge(new Configuration(), new String[] {
                 "--edu.kafka.bootstrap-servers", bootstrap,
                 "--edu.kafka.topic.events", "events", "--edu.kafka.topic.consent", "consent",
@@ -173,7 +178,7 @@ class KafkaConsentEndToEndTest {
                 "--edu.kafka.topic.dead-letters", "dead-letters", "--edu.kafka.topic.erasure-receipts", "receipts",
                 // the exactly-once sinks look their topics up at start: every output topic exists
                 "--edu.kafka.topic.interventions", "interventions", "--edu.kafka.topic.cohort-affect", "cohort-affect",
-                "--edu.kafka.starting-offsets", "earliest", "--edu.ingest.idleness", "1 s",
+                "--edu.kafka.starting-offsets", "earliest", "--edu.ingest.idleness", idleness,
                 "--edu.kafka.transaction-timeout", "1 min"}));
     }
 
