@@ -14,7 +14,6 @@ model holds the modality more likely wrong than right). Evaluation's seed-0 test
 import sys
 
 import numpy as np
-import torch
 
 from checkpoint_outputs import run
 from edu_emotionnet import oracle
