@@ -7,7 +7,8 @@ best-informed calibrated estimate of the same target, the weight the MIE would o
 perfectly. Printed per missing rate: the mean per level (clean / noise burst / interference) of the
 target itself, of that exact estimate and of the weight, with interference / clean for each, and the
 AUC clean vs interference; then the share of steps per level whose weight is below 0.5 (where the
-model holds the modality more likely wrong than right). Evaluation's seed-0 test sets, `learners` sessions each; about a minute.
+model holds the modality more likely wrong than right). Evaluation's seed-0 test sets, `learners`
+sessions each; about a minute.
 
     cd model && /usr/bin/python3 reports/probe_mie/bayes_weight.py [checkpoints/edu_emotionnet.pt] [learners]
 """
@@ -24,11 +25,10 @@ learners = int(sys.argv[2]) if len(sys.argv) > 2 else 100
 for rate in (0.0, 0.6):
     spec, test, data, weights, aux = run(sys.argv[:2], learners, rate)
     logl = aux["modality_evidence"]  # [N, T, M, C]
-    labels = data["labels"].clamp_min(0)
-    true = logl.gather(-1, labels[..., None, None].expand(*logl.shape[:-1], 1)).squeeze(-1)
-    target = reliability_target(logl, true).numpy()
-    # the target with every class in turn as the true one: [N, T, M, C]
+    # the target with every class in turn as the true one: [N, T, M, C]; at the label, the target itself
     names = reliability_target(logl.unsqueeze(-2), logl).double().numpy()
+    labels = data["labels"].clamp_min(0).numpy()
+    target = np.take_along_axis(names, labels[:, :, None, None], axis=-1)[..., 0]
     posterior = oracle.filter_posteriors(spec, test)  # [N, T, C]
     exact = np.einsum("ntc,ntmc->ntm", posterior, names)
     weights = weights.numpy()

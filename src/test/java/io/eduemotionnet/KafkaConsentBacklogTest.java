@@ -83,8 +83,8 @@ class KafkaConsentBacklogTest {
             }
             // in each partition, a later event of a learner without a grant moves event time past the last step
             for (int partition = 0; partition < PARTITIONS; partition++) {
-                producer.send(new ProducerRecord<>("events", partition, ("learner-9" + partition).getBytes(StandardCharsets.UTF_8),
-                        EventCodec.encode(TestEvents.event("learner-9" + partition, Modality.VISUAL, t0 + (STEPS + 5) * step, 1))));
+                send(producer, "events", partition, "learner-9" + partition,
+                        EventCodec.encode(TestEvents.event("learner-9" + partition, Modality.VISUAL, t0 + (STEPS + 5) * step, 1)));
             }
             producer.flush();
         }
@@ -142,6 +142,11 @@ class KafkaConsentBacklogTest {
     }
 
     private static void send(KafkaProducer<byte[], byte[]> producer, String topic, String key, byte[] value) {
-        producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value));
+        send(producer, topic, null, key, value);
+    }
+
+    /** To {@code partition}, or where the key's hash puts it when null. */
+    private static void send(KafkaProducer<byte[], byte[]> producer, String topic, Integer partition, String key, byte[] value) {
+        producer.send(new ProducerRecord<>(topic, partition, key.getBytes(StandardCharsets.UTF_8), value));
     }
 }
