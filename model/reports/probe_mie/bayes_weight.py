@@ -44,3 +44,7 @@ for rate in (0.0, 0.6):
                   f"({means[2] / means[0]:.2f}; AUC {auc(v[level == 0], v[level == 2]):.3f})")
         below = [float((weights[:, :, mi][sel][level == i] < 0.5).mean()) for i in range(3)]
         print(f"  {m.name:6s} {'share of weights below 0.5':30s} {below[0]:.3f} / {below[1]:.3f} / {below[2]:.3f}")
+        right = target[:, :, mi][sel] > 0.5
+        print(f"  {m.name:6s} {'as estimates of the target':30s} AUC right vs wrong: weight "
+              f"{auc(weights[:, :, mi][sel][right], weights[:, :, mi][sel][~right]):.3f}, exact posterior "
+              f"{auc(exact[:, :, mi][sel][right], exact[:, :, mi][sel][~right]):.3f}")
