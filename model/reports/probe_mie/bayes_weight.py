@@ -7,8 +7,10 @@ best-informed calibrated estimate of the same target, the weight the MIE would o
 perfectly. Printed per missing rate: the mean per level (clean / noise burst / interference) of the
 target itself, of that exact estimate and of the weight, with interference / clean for each, and the
 AUC clean vs interference; then the share of steps per level whose weight is below 0.5 (where the
-model holds the modality more likely wrong than right). Evaluation's seed-0 test sets, `learners`
-sessions each; about a minute.
+model holds the modality more likely wrong than right); then how well the weight and the exact
+posterior each rank the steps where the target is 1 above the others (AUC): how far the MIE is from
+the ideal estimate of its own target. Evaluation's seed-0 test sets, `learners` sessions each; about
+a minute.
 
     cd model && /usr/bin/python3 reports/probe_mie/bayes_weight.py [checkpoints/edu_emotionnet.pt] [learners]
 """
