@@ -52,11 +52,7 @@ class KafkaConsentBacklogTest {
 
     @Test
     void eventsWaitingBeforeTheFirstStartAreScoredOnceTheirGrantsAreTakenIn(@TempDir Path savepoints) throws Exception {
-        // its topic names, on this broker. No partition may count as idle here: on a loaded machine a reader
-        // starved for a second while working through the backlog was taken as idle, the watermark jumped to
-        // the other partition's last event and the rest of the backlog came in late (seen in a fresh-clone run).
-        // Each partition gets its own event past the last step instead, so the last steps close without idleness.
-        JobConfig cfg = KafkaConsentEndToEndTest.config(kafka.bootstrapServers(), "10 min");
+        JobConfig cfg = KafkaConsentEndToEndTest.config(kafka.bootstrapServers()); // its topic names, on this broker
         assertThat(cfg.waitsForConsent()).as("the default with Kafka").isTrue();
         TestKafka.createTopics(kafka.bootstrapServers(), cfg, PARTITIONS);
         ModelInfo model = OnnxEmotionModel.inspect(cfg.modelPath);
@@ -81,11 +77,7 @@ class KafkaConsentBacklogTest {
                     }
                 }
             }
-            // in each partition, a later event of a learner without a grant moves event time past the last step
-            for (int partition = 0; partition < PARTITIONS; partition++) {
-                send(producer, "events", partition, "learner-9" + partition,
-                        EventCodec.encode(TestEvents.event("learner-9" + partition, Modality.VISUAL, t0 + (STEPS + 5) * step, 1)));
-            }
+            KafkaConsentEndToEndTest.closeStepsBefore(producer, PARTITIONS, t0 + (STEPS + 5) * step, 1);
             producer.flush();
         }
 
@@ -142,11 +134,6 @@ class KafkaConsentBacklogTest {
     }
 
     private static void send(KafkaProducer<byte[], byte[]> producer, String topic, String key, byte[] value) {
-        send(producer, topic, null, key, value);
-    }
-
-    /** To {@code partition}, or where the key's hash puts it when null. */
-    private static void send(KafkaProducer<byte[], byte[]> producer, String topic, Integer partition, String key, byte[] value) {
-        producer.send(new ProducerRecord<>(topic, partition, key.getBytes(StandardCharsets.UTF_8), value));
+        producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value));
     }
 }

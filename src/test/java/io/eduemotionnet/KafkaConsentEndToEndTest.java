@@ -82,7 +82,7 @@ class KafkaConsentEndToEndTest {
 
     @Test
     void consentWithdrawalAndErasureThroughKafka(@TempDir Path savepoints) throws Exception {
-        JobConfig cfg = config(kafka.bootstrapServers(), "10 min");
+        JobConfig cfg = config(kafka.bootstrapServers());
         assertThat(cfg.consentRequired).as("the default").isTrue();
         ModelInfo model = OnnxEmotionModel.inspect(cfg.modelPath);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -116,7 +116,7 @@ class KafkaConsentEndToEndTest {
                     }
                 }
             }
-            closeStepsBefore(producer, t0 + 8 * step, 1);
+            closeStepsBefore(producer, EVENT_PARTITIONS, t0 + 8 * step, 1);
             reader.awaitPredictions(p -> p.getLearnerId().equals("learner-1") && stepOf(p, t0, step) == 5);
             reader.awaitPredictions(p -> p.getLearnerId().equals("learner-0") && stepOf(p, t0, step) == 5);
 
@@ -140,7 +140,7 @@ class KafkaConsentEndToEndTest {
                             TestEvents.event("learner-" + l, Modality.AUDIO, t0 + t * step + 300, t * 7L + l)));
                 }
             }
-            closeStepsBefore(producer, t0 + 15 * step, 2);
+            closeStepsBefore(producer, EVENT_PARTITIONS, t0 + 15 * step, 2);
             reader.awaitPredictions(p -> p.getLearnerId().equals("learner-0") && stepOf(p, t0, step) == 12);
 
             Set<String> scored = new TreeSet<>();
@@ -165,13 +165,12 @@ class KafkaConsentEndToEndTest {
     }
 
     /**
-     * The gated job on this test's topics (the consent gate with its defaults), from the earliest offsets, with
-     * this source idleness (how long a partition without events may hold the watermark back). The tests give
-     * minutes: on a loaded machine a reader starved for a second was taken as idle, the watermark jumped to
-     * the other partition's events and the steps still to be read came in late (seen in fresh-clone runs).
-     * They close steps with an event on every partition instead ({@link #closeStepsBefore}).
+     * The gated job on this test's topics (the consent gate with its defaults), from the earliest offsets. No
+     * partition may count as idle: on a loaded machine a reader starved for a second was taken as idle, the
+     * watermark jumped to the other partition's events and the steps still to be read came in late (seen in
+     * fresh-clone runs). The tests close steps with an event on every partition instead ({@link #closeStepsBefore}).
      */
-    static JobConfig config(String bootstrap, String idleness) {
+    static JobConfig config(String bootstrap) {
         return JobConfig.from(JobConfig.merge(new Configuration(), new String[] {
                 "--edu.kafka.bootstrap-servers", bootstrap,
                 "--edu.kafka.topic.events", "events", "--edu.kafka.topic.consent", "consent",
@@ -180,7 +179,7 @@ class KafkaConsentEndToEndTest {
                 "--edu.kafka.topic.dead-letters", "dead-letters", "--edu.kafka.topic.erasure-receipts", "receipts",
                 // the exactly-once sinks look their topics up at start: every output topic exists
                 "--edu.kafka.topic.interventions", "interventions", "--edu.kafka.topic.cohort-affect", "cohort-affect",
-                "--edu.kafka.starting-offsets", "earliest", "--edu.ingest.idleness", idleness,
+                "--edu.kafka.starting-offsets", "earliest", "--edu.ingest.idleness", "10 min",
                 "--edu.kafka.transaction-timeout", "1 min"}));
     }
 
@@ -203,8 +202,8 @@ class KafkaConsentEndToEndTest {
     }
 
     /** An event of a learner without consent at {@code at} on each events partition: every step before it closes. */
-    private static void closeStepsBefore(KafkaProducer<byte[], byte[]> producer, long at, long seed) throws Exception {
-        for (int partition = 0; partition < EVENT_PARTITIONS; partition++) {
+    static void closeStepsBefore(KafkaProducer<byte[], byte[]> producer, int partitions, long at, long seed) throws Exception {
+        for (int partition = 0; partition < partitions; partition++) {
             producer.send(new ProducerRecord<>("events", partition, "learner-9".getBytes(StandardCharsets.UTF_8),
                     EventCodec.encode(TestEvents.event("learner-9", Modality.VISUAL, at, seed)))).get();
         }
