@@ -77,7 +77,7 @@ class KafkaConsentBacklogTest {
                     }
                 }
             }
-            KafkaConsentEndToEndTest.closeStepsBefore(producer, PARTITIONS, t0 + (STEPS + 5) * step, 1);
+            TestKafka.closeStepsBefore(producer, "events", PARTITIONS, t0 + (STEPS + 5) * step, 1);
             producer.flush();
         }
 

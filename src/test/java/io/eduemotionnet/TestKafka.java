@@ -1,12 +1,17 @@
 package io.eduemotionnet;
 
+import io.eduemotionnet.avro.Modality;
 import io.eduemotionnet.config.JobConfig;
+import io.eduemotionnet.ingest.EventCodec;
+import io.eduemotionnet.ingest.TestEvents;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
@@ -65,5 +70,21 @@ public final class TestKafka {
         p.put("acks", "all");
         p.put("max.request.size", "4194304");
         return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    /**
+     * Closes every step before {@code at}: one event at {@code at} on each partition of the events topic, of
+     * learner {@code closer-<partition>}. Tests close steps this way with a long source idleness rather than
+     * with one event and a short idleness: on a loaded machine a partition reader starved for that long was
+     * taken as idle, the watermark jumped to the other partition's events and the steps still to be read
+     * arrived late (seen in fresh-clone runs).
+     */
+    public static void closeStepsBefore(KafkaProducer<byte[], byte[]> producer, String topic, int partitions, long at, long seed)
+            throws Exception {
+        for (int partition = 0; partition < partitions; partition++) {
+            String closer = "closer-" + partition;
+            producer.send(new ProducerRecord<>(topic, partition, closer.getBytes(StandardCharsets.UTF_8),
+                    EventCodec.encode(TestEvents.event(closer, Modality.VISUAL, at, seed)))).get();
+        }
     }
 }

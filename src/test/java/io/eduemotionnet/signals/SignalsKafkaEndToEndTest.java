@@ -8,14 +8,11 @@ import io.eduemotionnet.TestClusters;
 import io.eduemotionnet.TestKafka;
 import io.eduemotionnet.avro.CohortAffect;
 import io.eduemotionnet.avro.Intervention;
-import io.eduemotionnet.avro.Modality;
-import io.eduemotionnet.avro.ModalityEvent;
 import io.eduemotionnet.avro.Prediction;
 import io.eduemotionnet.config.JobConfig;
 import io.eduemotionnet.config.ResourceLoader;
 import io.eduemotionnet.model.ModelInfo;
 import io.eduemotionnet.model.OnnxEmotionModel;
-import io.eduemotionnet.ingest.EventCodec;
 import io.eduemotionnet.synthetic.BenchmarkSpec;
 import io.eduemotionnet.synthetic.RawRecord;
 import io.eduemotionnet.synthetic.SyntheticRecordGenerator;
@@ -53,6 +50,7 @@ class SignalsKafkaEndToEndTest {
 
     @RegisterExtension
     static final KafkaBroker kafka = new KafkaBroker();
+    static final int PARTITIONS = 2;
 
     @Test
     void interventionsAndCohortAffectThroughTheBroker() throws Exception {
@@ -62,9 +60,9 @@ class SignalsKafkaEndToEndTest {
                 "--edu.kafka.topic.dropout", "dropout", "--edu.kafka.topic.confidence", "confidence",
                 "--edu.kafka.topic.late", "late", "--edu.kafka.topic.dead-letters", "dead-letters",
                 "--edu.kafka.topic.interventions", "interventions", "--edu.kafka.topic.cohort-affect", "cohorts",
-                "--edu.kafka.starting-offsets", "earliest", "--edu.ingest.idleness", "1 s",
+                "--edu.kafka.starting-offsets", "earliest", "--edu.ingest.idleness", "10 min", // no partition idle: see TestKafka.closeStepsBefore
                 "--edu.kafka.transaction-timeout", "1 min"}));
-        TestKafka.createTopics(kafka.bootstrapServers(), cfg, 2);
+        TestKafka.createTopics(kafka.bootstrapServers(), cfg, PARTITIONS);
         ModelInfo model = OnnxEmotionModel.inspect(cfg.modelPath);
         // 10 learners, one session each: learners 0-5 in cohort 0 (6 >= k), 6-9 in cohort 1 (4 < k)
         int learners = 10;
@@ -127,7 +125,7 @@ class SignalsKafkaEndToEndTest {
         }
     }
 
-    /** Produces every learner's session (cohort ids set), and a last event that closes the last steps. */
+    /** Produces every learner's session (cohort ids set), and last events that close the last steps. */
     private static Set<String> produce(SyntheticStream stream, int learners) throws Exception {
         SyntheticRecordGenerator generator = new SyntheticRecordGenerator(stream);
         generator.open(null);
@@ -141,9 +139,7 @@ class SignalsKafkaEndToEndTest {
                     }
                 }
             }
-            ModalityEvent closer = ModalityEvent.newBuilder(io.eduemotionnet.ingest.TestEvents.event("closer-1", Modality.VISUAL,
-                    stream.baseMillis + (stream.totalSteps + 40) * stream.stepMillis, 1)).build();
-            producer.send(new ProducerRecord<>("events", "closer-1".getBytes(), EventCodec.encode(closer)));
+            TestKafka.closeStepsBefore(producer, "events", PARTITIONS, stream.baseMillis + (stream.totalSteps + 40) * stream.stepMillis, 1);
             producer.flush();
         }
         return withInput;
