@@ -1,8 +1,9 @@
 """A training variant of Edu-EmotionNet against the evaluation's own rows: trains the variant on seeds
 0-4 exactly as `evaluate` does (6 epochs, one thread per seed, two seeds at a time), scores it on the
 same test sets at 0 % and 60 % missing and prints its macro-F1 and ratio to the lag-aware oracle beside
-the 2.3.0 rows of reports/evaluation.json, paired by seed. With no arguments it reproduces those rows
-exactly (a check that the run is comparable). 9-15 minutes on 2 cores (larger models slower).
+the 2.3.0 rows of reports/evaluation.json, paired by seed, then the accuracy drop from 0 to 60 % missing
+beside 2.3.0's. With no arguments it reproduces those rows exactly (a check that the run is
+comparable). 8-15 minutes on 2 cores (larger models slower).
 
     cd model && /usr/bin/python3 reports/probe_mie/variant_seeds.py [key=value ...]
     e.g. epochs=9   'train_missing=[0,0.8]'   model.evidence_temperature=8
