@@ -97,7 +97,8 @@ def test_shipped_state_layout_covers_the_whole_state_in_split_state_order(shippe
     total = assert_layout_matches_split_state(meta["edu.state_layout"], model)
     assert [total] == json.loads(meta["edu.state_shape"]) == [_width(shipped.graph.output, "state_out")]
     assert [n for n, _ in parse_layout(meta["edu.state_layout"])] == [
-        "tokens", "token_presence", "modality_evidence", "predictions", "last_evidence", "last_presence", "reliability"]
+        "tokens", "token_presence", "modality_evidence", "predictions", "last_evidence", "last_presence", "reliability",
+        "tfl_memory"]
 
 
 @pytest.mark.parametrize("config", [ModelConfig(), ModelConfig(context=3, hidden=32, num_classes=5)])
