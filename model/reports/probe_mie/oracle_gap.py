@@ -79,9 +79,9 @@ for rate in (0.0, 0.6):
     no_offsets = oracle.predict(offset_blind, replace(test, offsets={k: np.zeros_like(v) for k, v in test.offsets.items()}))
     valid, y = test.valid, test.labels
     right_m, right_o = (ours == y), (best == y)
+    f1_model, f1_oracle = macro_f1(spec, test, ours), macro_f1(spec, test, best)
     print(f"{rate:.0%} missing, {learners} learners: accuracy model {right_m[valid].mean():.4f}, oracle {right_o[valid].mean():.4f}; "
-          f"macro-F1 model {macro_f1(spec, test, ours):.4f}, oracle {macro_f1(spec, test, best):.4f} "
-          f"({macro_f1(spec, test, ours) / macro_f1(spec, test, best):.4f} x oracle)")
+          f"macro-F1 model {f1_model:.4f}, oracle {f1_oracle:.4f} ({f1_model / f1_oracle:.4f} x oracle)")
 
     def row(label, sel):
         if not sel.any():
@@ -104,5 +104,5 @@ for rate in (0.0, 0.6):
     print(f"  steady stretches (12+ steps since a change, no masking): the model alone wrong at {only_model_wrong.sum()} "
           f"steps, the oracle alone at {(steady & right_m & ~right_o).sum()}; the model's runs of such steps by length "
           f"1 / 2 / 3 / 4+: {' / '.join(str(int(n)) for n in np.bincount(np.minimum(runs, 4), minlength=5)[1:])}")
-    print(f"  MIE weights replaced by presence: macro-F1 {macro_f1(spec, test, presence):.4f} (trained weights {macro_f1(spec, test, ours):.4f})")
-    print(f"  oracle without the learners' offsets: macro-F1 {macro_f1(spec, test, no_offsets):.4f} (with {macro_f1(spec, test, best):.4f})")
+    print(f"  MIE weights replaced by presence: macro-F1 {macro_f1(spec, test, presence):.4f} (trained weights {f1_model:.4f})")
+    print(f"  oracle without the learners' offsets: macro-F1 {macro_f1(spec, test, no_offsets):.4f} (with {f1_oracle:.4f})")

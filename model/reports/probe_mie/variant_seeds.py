@@ -1,8 +1,8 @@
 """A training variant of Edu-EmotionNet against the evaluation's own rows: trains the variant on seeds
 0-4 exactly as `evaluate` does (6 epochs, one thread per seed, two seeds at a time), scores it on the
 same test sets at 0 % and 60 % missing and prints its macro-F1 and ratio to the lag-aware oracle beside
-the 2.3.0 rows of reports/evaluation.json, paired by seed, then the accuracy drop from 0 to 60 % missing
-beside 2.3.0's. With no arguments it reproduces those rows exactly (a check that the run is
+the evaluated model's rows of reports/evaluation.json, paired by seed, then the accuracy drop from 0 to
+60 % missing beside the evaluated model's. With no arguments it reproduces those rows exactly (a check that the run is
 comparable). 8-15 minutes on 2 cores (larger models slower).
 
     cd model && /usr/bin/python3 reports/probe_mie/variant_seeds.py [key=value ...]
@@ -32,6 +32,7 @@ from edu_emotionnet.model import ModelConfig  # noqa: E402
 from edu_emotionnet.train import TrainConfig, generator_epochs, predict, train  # noqa: E402
 
 EVALUATION = json.loads((HERE / "reports" / "evaluation.json").read_text())
+EVALUATED = EVALUATION["model_version"]  # the model whose rows the variant is paired with
 RATES = ("0.0", "0.6")
 
 
@@ -48,48 +49,51 @@ def parse(pairs: list[str]) -> tuple[dict, dict]:
     return train_changes, model_changes
 
 
-def run_seed(args) -> tuple[int, float, dict, dict]:
+def run_seed(args) -> tuple[int, float, dict]:
     seed, train_changes, model_changes = args
     spec = spec_mod.load()
     cfg = TrainConfig(**{**asdict(TrainConfig()), **train_changes, "seed": seed, "threads": 1})
     start = time.time()
     model = train("edu_emotionnet", generator_epochs(spec, cfg), replace(ModelConfig(), **model_changes), cfg)
     seconds = time.time() - start
-    f1, accuracy = {}, {}
+    by_rate = {}
     for rate in RATES:
         test = test_set(spec, seed, float(rate), EVALUATION["config"]["test_learners_per_seed_and_rate"])
-        sc = scores(test.labels, predict(model, test)[0].argmax(-1), spec.num_classes)
-        f1[rate], accuracy[rate] = sc["macro_f1"], sc["accuracy"]
-    return seed, seconds, f1, accuracy
+        by_rate[rate] = scores(test.labels, predict(model, test)[0].argmax(-1), spec.num_classes)
+    return seed, seconds, by_rate
 
 
-def report(results: dict, accuracy: dict) -> None:
+def report(results: dict) -> None:
+    """results: seed -> rate -> scores."""
     seeds = sorted(results)
     for rate in RATES:
         rows = {name: [EVALUATION["per_seed"][name][rate]["macro_f1"][s] for s in seeds] for name in ("edu_emotionnet", "oracle")}
-        ours = [results[s][rate] for s in seeds]
+        ours = [results[s][rate]["macro_f1"] for s in seeds]
         oracle = np.mean(rows["oracle"])
         spread = np.std(ours, ddof=1) if len(ours) > 1 else 0.0
         print(f"{float(rate):.0%} missing: variant {np.mean(ours):.4f} ± {spread:.4f} ({np.mean(ours) / oracle:.4f} x oracle), "
-              f"2.3.0 {np.mean(rows['edu_emotionnet']):.4f} ({np.mean(rows['edu_emotionnet']) / oracle:.4f} x oracle); "
+              f"{EVALUATED} {np.mean(rows['edu_emotionnet']):.4f} ({np.mean(rows['edu_emotionnet']) / oracle:.4f} x oracle); "
               f"paired difference {np.mean(np.subtract(ours, rows['edu_emotionnet'])):+.4f}, per seed "
               + " ".join(f"{a - b:+.4f}" for a, b in zip(ours, rows["edu_emotionnet"])), flush=True)
     # the accuracy drop from no to 60 % missing, the target that a variant gaining more at 0 % than at 60 % erodes
-    drop = {name: 100 * np.mean([acc[RATES[0]] - acc[RATES[-1]] for acc in per_seed]) for name, per_seed in (
-        ("variant", [accuracy[s] for s in seeds]),
-        ("2.3.0", [{r: EVALUATION["per_seed"]["edu_emotionnet"][r]["accuracy"][s] for r in RATES} for s in seeds]))}
-    print(f"accuracy drop {float(RATES[0]):.0%} -> {float(RATES[-1]):.0%} missing: variant {drop['variant']:.2f} points, "
-          f"2.3.0 {drop['2.3.0']:.2f} points", flush=True)
+    def drop(accuracy) -> float:  # accuracy(seed, rate)
+        return 100 * np.mean([accuracy(s, RATES[0]) - accuracy(s, RATES[-1]) for s in seeds])
+
+    ours = drop(lambda s, r: results[s][r]["accuracy"])
+    evaluated = drop(lambda s, r: EVALUATION["per_seed"]["edu_emotionnet"][r]["accuracy"][s])
+    print(f"accuracy drop {float(RATES[0]):.0%} -> {float(RATES[-1]):.0%} missing: variant {ours:.2f} points, "
+          f"{EVALUATED} {evaluated:.2f} points", flush=True)
 
 
 if __name__ == "__main__":
     train_changes, model_changes = parse(sys.argv[1:])
     seeds = [int(s) for s in os.environ.get("SEEDS", "0,1,2,3,4").split(",")]
     print(f"variant: train {train_changes or 'as evaluated'}, model {model_changes or 'as evaluated'}; seeds {seeds}", flush=True)
-    results, accuracy = {}, {}
+    results = {}
     with Pool(2) as pool:
-        for seed, seconds, f1, acc in pool.imap_unordered(run_seed, [(s, train_changes, model_changes) for s in seeds]):
-            print(f"  seed {seed}: trained in {seconds:.0f} s, macro-F1 " + ", ".join(f"{float(r):.0%} {v:.4f}" for r, v in f1.items())
-                  + ", accuracy " + ", ".join(f"{float(r):.0%} {v:.4f}" for r, v in acc.items()), flush=True)
-            results[seed], accuracy[seed] = f1, acc
-    report(results, accuracy)
+        for seed, seconds, by_rate in pool.imap_unordered(run_seed, [(s, train_changes, model_changes) for s in seeds]):
+            print(f"  seed {seed}: trained in {seconds:.0f} s, "
+                  + ", ".join(f"{name} " + ", ".join(f"{float(r):.0%} {sc[key]:.4f}" for r, sc in by_rate.items())
+                              for name, key in (("macro-F1", "macro_f1"), ("accuracy", "accuracy"))), flush=True)
+            results[seed] = by_rate
+    report(results)
