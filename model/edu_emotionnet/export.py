@@ -40,6 +40,7 @@ STATE_BLOCK_NOTES = {
     "last_evidence": "each modality's own evidence l_m at its last present step; modality audio,visual,text",
     "last_presence": "1 once the modality has been present in the session",
     "reliability": "the MIE filter's belief that each modality is reliable, a logit relative to its learned start",
+    "tfl_memory": "the TFL's learned memory (a GRU's hidden state over the session's steps)",
 }
 
 

@@ -82,6 +82,11 @@ class ModelConfig:
     use_tfl: bool = True
     evidence_temperature: float = 5.0  # tau: fixed, so a modality's evidence cannot carry confidence in its scale
     mie_hidden: int = 32
+    # floats of the TFL's carried memory, a GRU over each step's weighted evidence, weights, presence
+    # and prediction (0: none). The propagated 4-class prior forgets how long ago the state changed and
+    # what the sparse evidence since said; the memory lets the correction use it (model/README.md:
+    # "What was tried to close it", 64 floats with train_missing (0.2, 0.8) as in TrainConfig)
+    tfl_memory: int = 64
     # the range of each modality's quality score (benchmark spec), mapped to [0, 1]
     quality_ranges: tuple[tuple[float, float], ...] = ((-10.0, 40.0), (0.0, 1.0), (0.0, 1.0))
 
@@ -92,6 +97,7 @@ class ModelConfig:
     def from_dict(d: dict) -> "ModelConfig":
         d = dict(d)
         d["dims"] = tuple(d["dims"])
+        d.setdefault("tfl_memory", 0)  # a checkpoint from before model 2.4.0 has no TFL memory
         if "quality_ranges" in d:
             d["quality_ranges"] = tuple(tuple(float(v) for v in r) for r in d["quality_ranges"])
         return ModelConfig(**d)
@@ -219,6 +225,9 @@ class EduEmotionNet(nn.Module):
             self.prev_in = nn.Linear(self.past * c, h, bias=False)
             self.feedback_out = nn.Linear(h, c)
             self.prior_gate = nn.Linear(h, 1)
+            if config.tfl_memory:
+                self.memory_cell = nn.GRUCell(NUM_MODALITIES * c + 2 * NUM_MODALITIES + c, config.tfl_memory)
+                self.memory_in = nn.Linear(config.tfl_memory, h, bias=False)
         self.transition_logits = nn.Parameter(torch.eye(c) * 3.0)
         self.initial_logits = nn.Parameter(torch.zeros(c))
 
@@ -240,7 +249,12 @@ class EduEmotionNet(nn.Module):
             ("last_evidence", (NUM_MODALITIES, c)),
             ("last_presence", (NUM_MODALITIES,)),
             ("reliability", (NUM_MODALITIES,)),
-        ])
+        ]) + ([("tfl_memory", (self.memory_size,))] if self.memory_size else [])
+
+    @property
+    def memory_size(self) -> int:
+        """Floats of the TFL's carried memory (0 without the TFL or without a memory)."""
+        return self.config.tfl_memory if self.config.use_tfl else 0
 
     @property
     def state_size(self) -> int:
@@ -377,6 +391,7 @@ class EduEmotionNet(nn.Module):
         any_present: torch.Tensor,
         propagated: torch.Tensor,
         has_prev: torch.Tensor,
+        memory: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """The temporal feedback loop for one step.
 
@@ -391,12 +406,22 @@ class EduEmotionNet(nn.Module):
         if not self.config.use_tfl:
             return u
         hidden = self.feedback_in(torch.cat([w, mask], dim=-1)) + self.instant_in(evidence_window.flatten(-3))
+        if memory is not None:
+            hidden = hidden + self.memory_in(memory)
         act = F.gelu(hidden + self.prev_in(history.flatten(-2)))
         evidence = (u + self.feedback_out(act)) * any_present
         g = torch.sigmoid(self.prior_gate(act))
         propagated = propagated * (g * any_present + (1.0 - any_present))
         initial = torch.log_softmax(self.initial_logits, dim=-1)
         return evidence + has_prev * propagated + (1.0 - has_prev) * initial
+
+    def remember(self, memory: torch.Tensor | None, e: torch.Tensor, w: torch.Tensor, mask: torch.Tensor,
+                 probs: torch.Tensor) -> torch.Tensor | None:
+        """The TFL's memory after this step: it reads each modality's evidence only as w_m * l_m (so it
+        cannot bypass the MIE), the weights, presence and the step's own prediction."""
+        if memory is None:
+            return None
+        return self.memory_cell(torch.cat([e.flatten(-2), w, mask, probs], dim=-1), memory)
 
     # ---- streaming step form ---------------------------------------------------------------
     def split_state(self, state: torch.Tensor) -> tuple[torch.Tensor, ...]:
@@ -419,7 +444,11 @@ class EduEmotionNet(nn.Module):
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """One time step for a batch of learners: (probabilities, MIE weights, new state)."""
         inputs, scaled, known = self.prepare([audio, visual, text], mask, quality)
-        past_tokens, past_masks, past_evidence, history, *mie_state = self.split_state(state)
+        parts = self.split_state(state)
+        memory = None
+        if self.memory_size:
+            memory, parts = parts[-1], parts[:-1]
+        past_tokens, past_masks, past_evidence, history, *mie_state = parts
         current = self.tokens(inputs, mask)
         window = torch.cat([past_tokens, current.unsqueeze(-2)], dim=-2)
         window_mask = torch.cat([past_masks, mask.unsqueeze(-1)], dim=-1)
@@ -435,8 +464,9 @@ class EduEmotionNet(nn.Module):
         e, u = self.fused_evidence(w, logl)
         any_present = (mask.sum(dim=-1, keepdim=True) > 0).to(u.dtype)
         evidence_window = torch.cat([past_evidence, e.unsqueeze(1)], dim=1)
-        logits = self.tfl_step(w, mask, evidence_window, u, history, any_present, propagated, has_prev)
+        logits = self.tfl_step(w, mask, evidence_window, u, history, any_present, propagated, has_prev, memory)
         probs = torch.softmax(logits, dim=-1)
+        memory = self.remember(memory, e, w, mask, probs)
         b = state.shape[0]
         if self.config.use_tfl:
             history = torch.cat([history[:, 1:], probs.unsqueeze(1)], dim=1)
@@ -451,7 +481,8 @@ class EduEmotionNet(nn.Module):
                 torch.where(mask.unsqueeze(-1) > 0, logl, last_evidence).reshape(b, -1),
                 torch.maximum(mask, last_presence),
                 belief,
-            ]),
+            ])
+            + ([] if memory is None else [memory]),
             dim=-1,
         )
         return probs, w, new_state
@@ -503,14 +534,16 @@ class EduEmotionNet(nn.Module):
         history = logl.new_zeros(b, self.past, c)
         evidence_window = logl.new_zeros(b, k, m, c)
         belief = None if self.mie is None else logl.new_zeros(b, m)
+        memory = logl.new_zeros(b, self.memory_size) if self.memory_size else None
         out, weights, scores = [], [], []
         for step in range(t):
             propagated, has_prev, prior = self.log_prior(history)
             w, s, belief = self.weights(None if mie_static is None else mie_static[:, step], logl[:, step], prior, has_prev, mask[:, step], belief)
             e, u = self.fused_evidence(w, logl[:, step])
             evidence_window = torch.cat([evidence_window[:, 1:], e.unsqueeze(1)], dim=1)
-            logits = self.tfl_step(w, mask[:, step], evidence_window, u, history, any_present[:, step], propagated, has_prev)
+            logits = self.tfl_step(w, mask[:, step], evidence_window, u, history, any_present[:, step], propagated, has_prev, memory)
             logp = torch.log_softmax(logits, dim=-1)
+            memory = self.remember(memory, e, w, mask[:, step], logp.exp())
             out.append(logp)
             weights.append(w)
             scores.append(s)

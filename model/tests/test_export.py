@@ -97,7 +97,8 @@ def test_shipped_state_layout_covers_the_whole_state_in_split_state_order(shippe
     total = assert_layout_matches_split_state(meta["edu.state_layout"], model)
     assert [total] == json.loads(meta["edu.state_shape"]) == [_width(shipped.graph.output, "state_out")]
     assert [n for n, _ in parse_layout(meta["edu.state_layout"])] == [
-        "tokens", "token_presence", "modality_evidence", "predictions", "last_evidence", "last_presence", "reliability"]
+        "tokens", "token_presence", "modality_evidence", "predictions", "last_evidence", "last_presence", "reliability",
+        "tfl_memory"]
 
 
 @pytest.mark.parametrize("config", [ModelConfig(), ModelConfig(context=3, hidden=32, num_classes=5)])
@@ -171,8 +172,8 @@ def test_export_writes_metadata_and_dynamic_batch(tmp_path, spec):
     assert json.loads(meta["edu.input_dims"]) == {"audio": 128, "visual": 512, "text": 384}
     assert json.loads(meta["edu.state_shape"]) == [model.state_size] == [_width(proto.graph.output, "state_out")]
     # K-1 = 3 steps of tokens, presence, per-modality evidence, predictions; then the MIE's last evidence,
-    # last presence and filter belief per modality
-    assert model.state_size == 3 * (3 * 65 + 3 * 4 + 4) + 3 * 4 + 3 + 3
+    # last presence and filter belief per modality; then the TFL's memory
+    assert model.state_size == 3 * (3 * 65 + 3 * 4 + 4) + 3 * 4 + 3 + 3 + model.config.tfl_memory
     assert float(meta["edu.step_seconds"]) == 2.0 == spec.step_seconds
     assert meta["edu.context_steps"] == "4" and meta["edu.initial_state"] == "zeros"
     assert json.loads(meta["edu.inputs"]) == list(INPUTS) and json.loads(meta["edu.outputs"]) == list(OUTPUTS)

@@ -160,6 +160,36 @@ def test_tfl_feeds_back_the_previous_prediction(spec):
     assert torch.all(w == 0)
 
 
+def test_the_tfl_memory_is_the_last_block_of_the_carried_state_and_the_next_prediction_reads_it(spec):
+    """The memory is carried from step to step in the state (its last block), the next prediction depends
+    on it, and without a memory (tfl_memory=0) or without the TFL the block is not there."""
+    torch.manual_seed(3)
+    model = EduEmotionNet().eval()
+    blocks = [name for name, _ in model.state_blocks()]
+    assert blocks[-1] == "tfl_memory" and model.memory_size == ModelConfig().tfl_memory > 0
+    s = generator.generate(spec, 2, seed=4, missing_rate=0.0, session_steps=6)
+    d = tensors(s)
+
+    def step(t, state):
+        return model.step(d["audio"][:, t], d["visual"][:, t], d["text"][:, t], d["mask"][:, t], d["quality"][:, t], state)
+
+    state = model.initial_state(2)
+    with torch.no_grad():
+        for t in range(5):
+            _, _, state = step(t, state)
+        assert model.split_state(state)[-1].abs().sum() > 0
+        forgotten = state.clone()
+        forgotten[:, -model.memory_size:] = 0.0
+        carried, _, _ = step(5, state)
+        without, _, _ = step(5, forgotten)
+    assert not torch.allclose(carried, without)
+    assert [n for n, _ in EduEmotionNet(ModelConfig(tfl_memory=0)).state_blocks()] == blocks[:-1]
+    assert "tfl_memory" not in [n for n, _ in EduEmotionNet(ModelConfig(use_tfl=False)).state_blocks()]
+    older = ModelConfig().to_dict()
+    del older["tfl_memory"]  # a checkpoint's configuration from before model 2.4.0
+    assert ModelConfig.from_dict(older).tfl_memory == 0
+
+
 @pytest.mark.parametrize("system", LEARNED_SYSTEMS)
 def test_every_system_runs_on_a_batch(spec, system):
     model = build(system, ModelConfig()).eval()

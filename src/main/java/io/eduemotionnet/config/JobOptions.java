@@ -77,8 +77,8 @@ public final class JobOptions {
     // ---- signals: interventions and cohort affect -----------------------------------------------
     public static final ConfigOption<List<String>> INTERVENTION_RULES = ConfigOptions.key("edu.interventions.rules")
             .stringType().asList().defaultValues(
-                    "sustained-confusion:confusion:20s:0.81:0.94",
-                    "sustained-frustration:frustration:10s:0.87:0.92",
+                    "sustained-confusion:confusion:20s:0.83:0.93",
+                    "sustained-frustration:frustration:10s:0.84:0.93",
                     "sustained-boredom:boredom:60s:0.0")
             .withDescription("Intervention rules, each <rule>:<state>:<duration>:<min mean probability>[:<min latest"
                     + " probability>]: the rule fires once per episode when a learner's predicted label has been <state>"
@@ -86,7 +86,7 @@ public final class JobOptions {
                     + " probability over them is at least the minimum and its probability at the firing step at least"
                     + " the latest minimum (0 when left out). Empty: no interventions.");
     public static final ConfigOption<List<Double>> INTERVENTION_TEMPERATURES = ConfigOptions.key("edu.interventions.temperatures")
-            .doubleType().asList().defaultValues(0.89, 1.01, 1.12)
+            .doubleType().asList().defaultValues(0.92, 1.07, 1.26)
             .withDescription("Temperatures by which the rules calibrate a step's probabilities, one per number of modalities"
                     + " present (1, 2, 3): softmax(log p / T). Fitted for the shipped model by the interventions command"
                     + " (--fit-temperatures); refit after retraining. All 1: the model's probabilities as they are.");

@@ -64,7 +64,7 @@ class JobConfigTest {
         JobConfig defaults = parse();
         assertThat(defaults.interventionRules).extracting(r -> r.name + "=" + r.state + "/" + r.duration.getSeconds() + "s/"
                         + r.minMeanProbability + "/" + r.minLatestProbability)
-                .containsExactly("sustained-confusion=confusion/20s/0.81/0.94", "sustained-frustration=frustration/10s/0.87/0.92",
+                .containsExactly("sustained-confusion=confusion/20s/0.83/0.93", "sustained-frustration=frustration/10s/0.84/0.93",
                         "sustained-boredom=boredom/60s/0.0/0.0");
         assertThat(parse("--edu.interventions.rules", "").interventionRules).isEmpty();
         assertThat(parse("--edu.interventions.rules", "a:boredom:2min:0.5;b:confusion:30 s:0:0.9").interventionRules)
