@@ -425,7 +425,7 @@ class EduEmotionNet(nn.Module):
 
     # ---- streaming step form ---------------------------------------------------------------
     def split_state(self, state: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        """[B, state_size] -> (tokens, token presence, modality evidence, predictions), see `state_blocks`."""
+        """[B, state_size] -> one tensor per block of `state_blocks`, in its order."""
         b, start, parts = state.shape[0], 0, []
         for _, shape in self.state_blocks():
             size = math.prod(shape)
@@ -444,11 +444,8 @@ class EduEmotionNet(nn.Module):
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """One time step for a batch of learners: (probabilities, MIE weights, new state)."""
         inputs, scaled, known = self.prepare([audio, visual, text], mask, quality)
-        parts = self.split_state(state)
-        memory = None
-        if self.memory_size:
-            memory, parts = parts[-1], parts[:-1]
-        past_tokens, past_masks, past_evidence, history, *mie_state = parts
+        past_tokens, past_masks, past_evidence, history, *mie_state = self.split_state(state)
+        memory = mie_state.pop() if self.memory_size else None  # the last block, after the MIE's
         current = self.tokens(inputs, mask)
         window = torch.cat([past_tokens, current.unsqueeze(-2)], dim=-2)
         window_mask = torch.cat([past_masks, mask.unsqueeze(-1)], dim=-1)
